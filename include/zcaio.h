@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zcaio.h - asynchronous, zero-copy socket I/O for Linux.
+ *
+ * A write job sends straight from the caller's memory and completes only
+ * after the kernel has released every page of it: once the job's callback
+ * runs, the caller owns the buffer again and the library never reads or
+ * writes it after that.
+ *
+ * Rules that hold for every call:
+ *  - Every function returns 0 (or a count) on success and a negative errno
+ *    on failure. Nothing aborts the process and nothing prints.
+ *  - A call that takes a callback and fails never calls that callback.
+ *  - Callbacks run only inside zc_engine_run() (or zc_engine_destroy()),
+ *    on the thread that drives the engine. Inside a callback the caller may
+ *    queue new jobs, cancel jobs and close sockets, but not destroy the
+ *    engine (-EBUSY).
+ *  - One engine per thread. An engine used from a forked child returns
+ *    -ECHILD from every call; the parent keeps working.
+ *  - Never raises SIGPIPE.
+ */
+#ifndef ZCAIO_H
+#define ZCAIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && defined(ZCAIO_BUILDING)
+#define ZC_API __attribute__((visibility("default")))
+#else
+#define ZC_API
+#endif
+
+#define ZCAIO_VERSION_MAJOR 0
+#define ZCAIO_VERSION_MINOR 1
+#define ZCAIO_VERSION_PATCH 0
+
+struct zc_engine;
+struct zc_sock;
+struct zc_pool;
+
+/* How a write goes out. Read once, when the job is queued. */
+enum zc_tx_zcopy {
+	ZC_TX_INHERIT = -1, /* per socket / per job: take the level above */
+	ZC_TX_OFF = 0,	    /* always copy (plain send) */
+	ZC_TX_ON = 1,	    /* always zero-copy (at or above the threshold) */
+	ZC_TX_AUTO = 2,	    /* zero-copy, but stop paying for it on a socket
+			     * where the kernel reports it copied anyway;
+			     * probe again now and then */
+};
+
+/* Options, for zc_engine_setopt() and zc_sock_setopt(). */
+enum zc_opt {
+	ZC_OPT_TX_ZCOPY = 1,	 /* enum zc_tx_zcopy; default ZC_TX_AUTO */
+	ZC_OPT_ZC_THRESHOLD = 2, /* bytes; sends shorter than this are copied;
+				  * default 16 KiB */
+	ZC_OPT_SEG_MAX = 3,	 /* bytes; the largest single send of a job;
+				  * default 1 MiB */
+	ZC_OPT_PIN_BUDGET = 4,	 /* bytes; engine only: the most memory the
+				  * library keeps pinned at once (registered
+				  * pools plus zero-copy sends of plain memory
+				  * awaiting release); default 256 MiB */
+	ZC_OPT_AUTO_REPROBE = 5, /* sends; engine only: in auto mode, after this
+				  * many copied sends try zero-copy once more;
+				  * default 1024 */
+	ZC_OPT_UNSAFE_EARLY_COMPLETE = 100, /* TESTS ONLY: 1 = complete write
+				  * jobs as soon as the bytes are queued,
+				  * before the kernel releases the pages.
+				  * Breaks the contract on purpose so the
+				  * test suite can show it catches that. */
+};
+
+/* Engine creation parameters; zero-initialise and set what you need. */
+struct zc_engine_params {
+	unsigned int sq_entries; /* 0 = default (256) */
+	unsigned int cq_entries; /* 0 = default (4 * sq_entries) */
+	unsigned int flags;	 /* must be 0 */
+};
+
+/*
+ * Counters, per engine (over all its sockets, ever) or per socket. All
+ * count since creation except the two gauges, notifs_outstanding and
+ * bytes_pinned, which tell the present (an engine's bytes_pinned includes
+ * its pools, which belong to no socket).
+ */
+struct zc_stats {
+	uint64_t jobs_queued;	     /* write and read jobs accepted */
+	uint64_t jobs_done;	     /* callbacks run with res >= 0, no error */
+	uint64_t jobs_failed;	     /* callbacks run with an error */
+	uint64_t bytes_written;	     /* bytes the kernel took from write jobs */
+	uint64_t bytes_read;	     /* bytes delivered to read jobs */
+	uint64_t sends;		     /* send requests issued */
+	uint64_t sends_zc;	     /* of which zero-copy requests */
+	uint64_t short_sends;	     /* sends the kernel took only in part */
+	uint64_t bytes_zc;	     /* bytes the kernel reported sent zero-copy */
+	uint64_t bytes_zc_copied;    /* bytes of zero-copy requests that the
+				      * kernel reported it copied anyway */
+	uint64_t bytes_copied;	     /* bytes sent by the copying path */
+	uint64_t notifs_outstanding; /* releases the kernel still owes us */
+	uint64_t bytes_pinned;	     /* bytes pinned now (pools + in flight) */
+	uint64_t auto_fallbacks;     /* auto mode switched a socket to copy */
+};
+
+enum zc_op {
+	ZC_OP_WRITE = 1,
+	ZC_OP_READ = 2,
+};
+
+/*
+ * What a finished job reports. Valid only during the callback.
+ *
+ * res:   write: bytes the kernel took; read: bytes received, 0 = end of
+ *        stream; or a negative errno when nothing was transferred.
+ * error: 0, or the negative errno that ended the job. A job that failed
+ *        after partial progress has res = bytes transferred (short) and
+ *        error set: the bytes before res went out in order, nothing after.
+ *        A job that failed with nothing transferred has res == error.
+ */
+struct zc_result {
+	uint64_t id;
+	enum zc_op op;
+	int error;
+	ssize_t res;
+	void *buf;
+	size_t len;
+	uint64_t bytes_zc;     /* bytes of this job the kernel sent zero-copy */
+	uint64_t bytes_copied; /* bytes of this job that were copied, by the
+				* copying path or by the kernel */
+};
+
+typedef void (*zc_job_cb)(struct zc_sock *sock, const struct zc_result *r,
+			  void *user_data);
+/* error: 0, or the error that broke the socket's sending side. */
+typedef void (*zc_close_cb)(struct zc_sock *sock, int error, void *user_data);
+
+/* Per-job options for zc_write(); NULL means "inherit everything". */
+struct zc_write_opts {
+	int tx_zcopy;		/* enum zc_tx_zcopy, ZC_TX_INHERIT by default */
+	struct zc_pool *pool;	/* buffer lies inside this registered pool */
+	unsigned int flags;	/* must be 0 */
+};
+
+/**
+ * zc_version() - the library's version as a string "MAJOR.MINOR.PATCH".
+ */
+ZC_API const char *zc_version(void);
+
+/**
+ * zc_strerror() - a short, static description of a zcaio error.
+ * @err: a negative errno as returned by the library.
+ */
+ZC_API const char *zc_strerror(int err);
+
+/**
+ * zc_engine_create() - create an engine bound to the calling thread.
+ * @out:    receives the engine.
+ * @params: NULL for defaults.
+ *
+ * Reads defaults from the environment (see zcaio(7)): ZCAIO_TX_ZCOPY,
+ * ZCAIO_ZC_THRESHOLD, ZCAIO_SEG_MAX, ZCAIO_PIN_BUDGET, ZCAIO_AUTO_REPROBE.
+ * sq_entries may be at most 32768, cq_entries at most 65536.
+ * Return: 0, -EINVAL, -ENOMEM, -ENOSYS (io_uring unavailable) or the
+ * kernel's error from io_uring_setup().
+ */
+ZC_API int zc_engine_create(struct zc_engine **out,
+			    const struct zc_engine_params *params);
+
+/**
+ * zc_engine_destroy() - tear an engine down.
+ * @e: the engine.
+ *
+ * Queued jobs that never started complete with -ECANCELED; sockets with
+ * started writes are aborted (reset) so the kernel releases their pages;
+ * then the call waits until the kernel has released every page of every
+ * job, runs the remaining callbacks, and frees everything. It never
+ * returns while the kernel still holds a page of a job. Pools are
+ * unregistered and unmapped. Sockets' file descriptors are not closed.
+ * Return: 0, -EBUSY when called from a callback, -ECHILD in a forked child.
+ */
+ZC_API int zc_engine_destroy(struct zc_engine *e);
+
+/**
+ * zc_engine_fd() - a file descriptor that becomes readable when
+ * zc_engine_run() has work to do; add it to your own epoll set.
+ */
+ZC_API int zc_engine_fd(struct zc_engine *e);
+
+/**
+ * zc_engine_run() - submit queued work, reap completions, run callbacks.
+ * @e:          the engine.
+ * @timeout_ms: 0 = do not block, -1 = block until at least one callback
+ *              ran, otherwise the most milliseconds to wait.
+ *
+ * A signal interrupting the wait makes the call return early, never an
+ * error. Return: the number of callbacks run (0 on timeout), or -errno.
+ */
+ZC_API int zc_engine_run(struct zc_engine *e, int timeout_ms);
+
+/**
+ * zc_engine_pending() - number of jobs and closes not yet completed.
+ */
+ZC_API int zc_engine_pending(struct zc_engine *e);
+
+/**
+ * zc_engine_setopt() / zc_engine_getopt() - engine-wide knobs.
+ * @opt: enum zc_opt.
+ *
+ * New values apply to jobs queued afterwards; queued jobs keep theirs.
+ * Return: 0, -EINVAL (unknown option or value).
+ */
+ZC_API int zc_engine_setopt(struct zc_engine *e, int opt, uint64_t value);
+ZC_API int zc_engine_getopt(struct zc_engine *e, int opt, uint64_t *value);
+
+/**
+ * zc_engine_stats() - read the engine's counters.
+ * @out: filled in.
+ */
+ZC_API int zc_engine_stats(struct zc_engine *e, struct zc_stats *out);
+
+/**
+ * zc_pool_create() - map and register (pin) a buffer pool.
+ * @e:    the engine.
+ * @size: bytes, rounded up to the page size; at most 1 GiB.
+ * @out:  receives the pool.
+ *
+ * The memory belongs to the caller to fill and read, except while a write
+ * job that points into it is in flight (from zc_write() until its
+ * callback). Counts against ZC_OPT_PIN_BUDGET.
+ * Return: 0, -EINVAL, -ENOMEM (budget or memory), -ENOSPC (too many pools).
+ */
+ZC_API int zc_pool_create(struct zc_engine *e, size_t size,
+			  struct zc_pool **out);
+
+/** zc_pool_base() - first byte of the pool's memory. */
+ZC_API void *zc_pool_base(struct zc_pool *p);
+
+/** zc_pool_size() - the pool's size in bytes. */
+ZC_API size_t zc_pool_size(struct zc_pool *p);
+
+/**
+ * zc_pool_destroy() - unregister and unmap a pool.
+ * Return: 0, -EBUSY while a job points into it.
+ */
+ZC_API int zc_pool_destroy(struct zc_pool *p);
+
+/**
+ * zc_sock_attach() - let the engine drive a connected stream socket.
+ * @e:   the engine.
+ * @fd:  a connected TCP (or other stream) socket. The caller keeps owning
+ *       the descriptor and must keep it open until zc_sock_close()'s
+ *       callback has run (or zc_engine_destroy() returned).
+ * @out: receives the socket handle.
+ * Return: 0, -EBADF, -ENOTSOCK, -EPROTOTYPE (not a stream socket),
+ * -ENOMEM.
+ */
+ZC_API int zc_sock_attach(struct zc_engine *e, int fd, struct zc_sock **out);
+
+/** zc_sock_fd() - the descriptor given to zc_sock_attach(). */
+ZC_API int zc_sock_fd(struct zc_sock *s);
+
+/**
+ * zc_sock_setopt() / zc_sock_getopt() - per-socket overrides of
+ * ZC_OPT_TX_ZCOPY, ZC_OPT_ZC_THRESHOLD, ZC_OPT_SEG_MAX (ZC_TX_INHERIT or
+ * UINT64_MAX for "inherit").
+ */
+ZC_API int zc_sock_setopt(struct zc_sock *s, int opt, uint64_t value);
+ZC_API int zc_sock_getopt(struct zc_sock *s, int opt, uint64_t *value);
+
+/** zc_sock_stats() - this socket's counters. */
+ZC_API int zc_sock_stats(struct zc_sock *s, struct zc_stats *out);
+
+/**
+ * zc_write() - queue a write job.
+ * @s:    the socket.
+ * @buf:  the bytes. The library may read them from this call until the
+ *        callback runs; the caller must not modify or free them in that
+ *        time. After the callback the library never touches them again.
+ * @len:  1 byte or more.
+ * @opts: NULL, or per-job options (zero-copy mode, pool).
+ * @cb:   called once, after the kernel released every page of the job.
+ * @user_data: passed to @cb.
+ * @id:   NULL, or receives the job's id (for zc_cancel()).
+ *
+ * Jobs on one socket go out in the order queued, never interleaved, and
+ * complete in that order.
+ * Return: 0, -EINVAL, -EPIPE (socket closing or aborted), -ENOMEM,
+ * -ECHILD.
+ */
+ZC_API int zc_write(struct zc_sock *s, const void *buf, size_t len,
+		    const struct zc_write_opts *opts, zc_job_cb cb,
+		    void *user_data, uint64_t *id);
+
+/**
+ * zc_read() - queue a read job.
+ * @buf: where to put received bytes. The library may write it from this
+ *       call until the callback; after that never again.
+ * @len: 1 byte or more.
+ *
+ * Several reads may be queued; they complete in order, each with what had
+ * arrived (at least 1 byte), or 0 at end of stream.
+ * Return: 0, -EINVAL, -EPIPE, -ENOMEM, -ECHILD.
+ */
+ZC_API int zc_read(struct zc_sock *s, void *buf, size_t len, zc_job_cb cb,
+		   void *user_data, uint64_t *id);
+
+/**
+ * zc_cancel() - cancel a job.
+ * @id: from zc_write() / zc_read().
+ *
+ * A job that has not started completes with error -ECANCELED (and res
+ * -ECANCELED, nothing having been sent). A started write stops after its
+ * current send is cancelled: it completes later, short, with error
+ * -ECANCELED, after the kernel released its pages; for a stream this
+ * leaves the peer with part of the job. A started read completes with
+ * -ECANCELED, or with data if it arrived first.
+ * Return: 0 (cancel requested), -ENOENT (no such job, already done or
+ * already cancelled), -EALREADY (every byte is with the kernel already: it
+ * completes normally once released).
+ */
+ZC_API int zc_cancel(struct zc_sock *s, uint64_t id);
+
+/**
+ * zc_sock_close() - graceful close.
+ *
+ * Sends every queued write job, then shuts down the sending side, then
+ * cancels pending reads, and once every page is released calls @cb. The
+ * handle is freed after @cb returns; the caller then closes the fd.
+ * New jobs are refused with -EPIPE from this call on.
+ * Return: 0, -EALREADY.
+ */
+ZC_API int zc_sock_close(struct zc_sock *s, zc_close_cb cb, void *user_data);
+
+/**
+ * zc_sock_abort() - reset the connection now.
+ *
+ * Sends a reset so the kernel drops what it still holds and releases the
+ * pages promptly. Queued jobs fail with -ECONNABORTED, a started one with
+ * its short count and an error; each still completes only after its pages
+ * came back. The handle stays valid: call zc_sock_close() to free it (its
+ * callback then runs once every job completed).
+ * Return: 0, -EALREADY.
+ */
+ZC_API int zc_sock_abort(struct zc_sock *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ZCAIO_H */

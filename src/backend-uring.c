@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+/*
+ * backend-uring.c - the io_uring backend: IORING_OP_SEND_ZC (plain memory
+ * or fixed buffers), IORING_OP_SEND for copies, IORING_OP_RECV for reads.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "compat.h"
+#include "internal.h"
+
+#define ZC__CQE_BATCH 64
+
+struct zc__uring {
+	struct io_uring ring;
+	bool send_zc;	   /* the kernel has IORING_OP_SEND_ZC */
+	bool buffers;	   /* the sparse fixed-buffer table is registered */
+};
+
+static struct zc__uring *zc__ur(struct zc_engine *e)
+{
+	return e->be_data;
+}
+
+static int zc__uring_setup(struct zc__uring *u, unsigned int sq,
+			   unsigned int cq)
+{
+	/* Best first; older kernels reject the newer flags with EINVAL. */
+	static const unsigned int tries[] = {
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+			IORING_SETUP_SUBMIT_ALL,
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN |
+			IORING_SETUP_SUBMIT_ALL,
+		0,
+	};
+	int ret = -EINVAL;
+
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		struct io_uring_params p = { 0 };
+
+		p.flags = tries[i] | IORING_SETUP_CQSIZE;
+		p.cq_entries = cq;
+		ret = io_uring_queue_init_params(sq, &u->ring, &p);
+		if (ret != -EINVAL)
+			return ret;
+	}
+	return ret;
+}
+
+static int zc__uring_init(struct zc_engine *e,
+			  const struct zc_engine_params *p)
+{
+	unsigned int sq = p->sq_entries ? p->sq_entries : 256;
+	unsigned int cq = p->cq_entries ? p->cq_entries : 4 * sq;
+	struct io_uring_probe *probe;
+	struct zc__uring *u;
+	int ret;
+
+	if (cq < sq)
+		return -EINVAL;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	ret = zc__uring_setup(u, sq, cq);
+	if (ret < 0) {
+		free(u);
+		return ret;
+	}
+	probe = io_uring_get_probe_ring(&u->ring);
+	u->send_zc = probe && io_uring_opcode_supported(probe,
+							IORING_OP_SEND_ZC);
+	if (probe)
+		io_uring_free_probe(probe);
+	e->be_data = u;
+	return 0;
+}
+
+static void zc__uring_fini(struct zc_engine *e)
+{
+	struct zc__uring *u = zc__ur(e);
+
+	io_uring_queue_exit(&u->ring);
+	free(u);
+	e->be_data = NULL;
+}
+
+static int zc__uring_fd(struct zc_engine *e)
+{
+	return zc__ur(e)->ring.ring_fd;
+}
+
+static struct io_uring_sqe *zc__sqe(struct zc__uring *u)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+
+	if (!sqe) {
+		io_uring_submit(&u->ring);
+		sqe = io_uring_get_sqe(&u->ring);
+	}
+	return sqe;
+}
+
+static int zc__uring_send(struct zc_engine *e, struct zc__op *op,
+			  const void *buf, size_t len)
+{
+	struct zc__uring *u = zc__ur(e);
+	struct io_uring_sqe *sqe = zc__sqe(u);
+	int fd = op->sock->fd;
+	/*
+	 * MSG_WAITALL makes the kernel retry a partial send itself; short
+	 * results still happen and are resubmitted by the caller.
+	 */
+	int flags = MSG_WAITALL | MSG_NOSIGNAL;
+
+	if (!sqe)
+		return -EBUSY;
+	if (op->kind == ZC__OP_SEND_ZC && !u->send_zc)
+		op->kind = ZC__OP_SEND;
+	if (op->kind == ZC__OP_SEND_ZC && op->job->pool)
+		io_uring_prep_send_zc_fixed(sqe, fd, buf, len, flags,
+					    IORING_SEND_ZC_REPORT_USAGE,
+					    op->job->pool->slot);
+	else if (op->kind == ZC__OP_SEND_ZC)
+		io_uring_prep_send_zc(sqe, fd, buf, len, flags,
+				      IORING_SEND_ZC_REPORT_USAGE);
+	else
+		io_uring_prep_send(sqe, fd, buf, len, flags);
+	io_uring_sqe_set_data(sqe, op);
+	return 0;
+}
+
+static int zc__uring_recv(struct zc_engine *e, struct zc__op *op, void *buf,
+			  size_t len)
+{
+	struct io_uring_sqe *sqe = zc__sqe(zc__ur(e));
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_recv(sqe, op->sock->fd, buf, len, 0);
+	io_uring_sqe_set_data(sqe, op);
+	return 0;
+}
+
+static int zc__uring_cancel(struct zc_engine *e, struct zc__op *target)
+{
+	struct io_uring_sqe *sqe = zc__sqe(zc__ur(e));
+	struct zc__op *op;
+
+	if (!sqe)
+		return -EBUSY;
+	op = zc__op_get(e);
+	if (!op) {
+		/* Make the unused entry harmless. */
+		io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data(sqe, NULL);
+		return -ENOMEM;
+	}
+	op->sock = target->sock;
+	op->kind = ZC__OP_CANCEL;
+	io_uring_prep_cancel(sqe, target, 0);
+	io_uring_sqe_set_data(sqe, op);
+	return 0;
+}
+
+static void zc__uring_cqe(struct io_uring_cqe *cqe)
+{
+	struct zc__op *op = io_uring_cqe_get_data(cqe);
+
+	if (!op)
+		return;
+	/*
+	 * F_MORE promises exactly one F_NOTIF CQE for this request, whatever
+	 * res says: decide from the flag, never from the result.
+	 */
+	if (cqe->flags & IORING_CQE_F_NOTIF)
+		zc__op_release(op, cqe->res & IORING_NOTIF_USAGE_ZC_COPIED);
+	else
+		zc__op_result(op, cqe->res, cqe->flags & IORING_CQE_F_MORE);
+}
+
+static unsigned int zc__uring_reap(struct zc__uring *u)
+{
+	struct io_uring_cqe *cqes[ZC__CQE_BATCH];
+	unsigned int n, total = 0;
+
+	while ((n = io_uring_peek_batch_cqe(&u->ring, cqes, ZC__CQE_BATCH))) {
+		for (unsigned int i = 0; i < n; i++)
+			zc__uring_cqe(cqes[i]);
+		io_uring_cq_advance(&u->ring, n);
+		total += n;
+	}
+	return total;
+}
+
+static int zc__uring_wait(struct zc_engine *e, int timeout_ms)
+{
+	struct zc__uring *u = zc__ur(e);
+	struct __kernel_timespec ts;
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	/* Completions already in the ring cost no system call. */
+	if (zc__uring_reap(u))
+		return 0;
+	if (timeout_ms == 0) {
+		ret = io_uring_submit_and_get_events(&u->ring);
+	} else {
+		ts.tv_sec = timeout_ms / 1000;
+		ts.tv_nsec = (long long)(timeout_ms % 1000) * 1000000;
+		ret = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1,
+						       timeout_ms < 0 ? NULL
+								      : &ts,
+						       NULL);
+	}
+	zc__uring_reap(u);
+	return ret < 0 ? ret : 0;
+}
+
+static void zc__uring_flush(struct zc_engine *e)
+{
+	struct zc__uring *u = zc__ur(e);
+
+	if (io_uring_sq_ready(&u->ring))
+		io_uring_submit(&u->ring);
+}
+
+static int zc__uring_pool_register(struct zc_engine *e, struct zc_pool *p)
+{
+	struct zc__uring *u = zc__ur(e);
+	struct iovec iov = { .iov_base = p->base, .iov_len = p->size };
+	__u64 tag = 0;
+	int ret;
+
+	if (!u->buffers) {
+		ret = io_uring_register_buffers_sparse(&u->ring,
+						       ZC__POOL_SLOTS);
+		if (ret < 0)
+			return ret;
+		u->buffers = true;
+	}
+	ret = io_uring_register_buffers_update_tag(&u->ring, p->slot, &iov,
+						   &tag, 1);
+	return ret < 0 ? ret : 0;
+}
+
+static void zc__uring_pool_unregister(struct zc_engine *e,
+				      struct zc_pool *p)
+{
+	struct zc__uring *u = zc__ur(e);
+	struct iovec iov = { 0 };
+	__u64 tag = 0;
+
+	io_uring_register_buffers_update_tag(&u->ring, p->slot, &iov, &tag, 1);
+}
+
+const struct zc__backend zc__backend_uring = {
+	.name = "io_uring",
+	.init = zc__uring_init,
+	.fini = zc__uring_fini,
+	.fd = zc__uring_fd,
+	.send = zc__uring_send,
+	.recv = zc__uring_recv,
+	.cancel = zc__uring_cancel,
+	.wait = zc__uring_wait,
+	.flush = zc__uring_flush,
+	.pool_register = zc__uring_pool_register,
+	.pool_unregister = zc__uring_pool_unregister,
+};

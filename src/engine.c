@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+/*
+ * engine.c - the engine: creation, the run loop that turns kernel events
+ * into callbacks, knobs, counters, teardown, and the fork guard.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+/*
+ * A forked child must never drive the parent's ring: a child's submit
+ * desynchronised the parent's ring here and a job was lost. Every engine
+ * remembers the fork generation it was made in.
+ */
+static unsigned long zc__fork_gen;
+static pthread_once_t zc__fork_once = PTHREAD_ONCE_INIT;
+
+static void zc__on_fork_child(void)
+{
+	__atomic_add_fetch(&zc__fork_gen, 1, __ATOMIC_RELAXED);
+}
+
+static void zc__fork_setup(void)
+{
+	pthread_atfork(NULL, NULL, zc__on_fork_child);
+}
+
+int zc__engine_check(struct zc_engine *e)
+{
+	if (!e)
+		return -EINVAL;
+	if (e->fork_gen != __atomic_load_n(&zc__fork_gen, __ATOMIC_RELAXED))
+		return -ECHILD;
+	return 0;
+}
+
+const char *zc_version(void)
+{
+	return "0.1.0";
+}
+
+const char *zc_strerror(int err)
+{
+	if (err > 0)
+		err = -err;
+	switch (err) {
+	case 0: return "success";
+	case -ECHILD: return "engine belongs to the parent process";
+	case -EBUSY: return "not allowed now (inside a callback, or in use)";
+	case -ECANCELED: return "job cancelled";
+	case -ECONNABORTED: return "connection aborted by the application";
+	case -EPIPE: return "socket closing, closed or broken";
+	case -ENOENT: return "no such job (or already completed)";
+	default: return strerror(-err);
+	}
+}
+
+struct zc__op *zc__op_get(struct zc_engine *e)
+{
+	struct zc__op *op = e->op_free;
+
+	if (op)
+		e->op_free = op->next_free;
+	else if (!(op = malloc(sizeof(*op))))
+		return NULL;
+	memset(op, 0, sizeof(*op));
+	return op;
+}
+
+void zc__op_put(struct zc_engine *e, struct zc__op *op)
+{
+	op->next_free = e->op_free;
+	e->op_free = op;
+}
+
+int zc_engine_create(struct zc_engine **out,
+		     const struct zc_engine_params *params)
+{
+	struct zc_engine_params p = { 0 };
+	struct zc_engine *e;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	if (params) {
+		p = *params;
+		if (p.flags || p.sq_entries > 32768 || p.cq_entries > 65536)
+			return -EINVAL;
+	}
+	pthread_once(&zc__fork_once, zc__fork_setup);
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->fork_gen = __atomic_load_n(&zc__fork_gen, __ATOMIC_RELAXED);
+	zc__knobs_from_env(&e->knobs, &e->pin_budget, &e->auto_reprobe);
+	zc__list_init(&e->socks);
+	zc__list_init(&e->budget_waiters);
+	zc__list_init(&e->done);
+	zc__list_init(&e->closed);
+	e->next_id = 1;
+	e->be = &zc__backend_uring;
+	ret = e->be->init(e, &p);
+	if (ret < 0) {
+		free(e);
+		return ret;
+	}
+	*out = e;
+	return 0;
+}
+
+int zc_engine_fd(struct zc_engine *e)
+{
+	int ret = zc__engine_check(e);
+
+	return ret < 0 ? ret : e->be->fd(e);
+}
+
+int zc_engine_pending(struct zc_engine *e)
+{
+	int ret = zc__engine_check(e);
+
+	return ret < 0 ? ret : (int)e->pending;
+}
+
+static int64_t zc__now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int zc_engine_run(struct zc_engine *e, int timeout_ms)
+{
+	int64_t deadline = 0;
+	int n, ret;
+
+	ret = zc__engine_check(e);
+	if (ret < 0)
+		return ret;
+	if (e->in_callback)
+		return -EBUSY;
+	if (timeout_ms > 0)
+		deadline = zc__now_ms() + timeout_ms;
+	n = zc__run_callbacks(e);
+	for (;;) {
+		int wait = n ? 0 : timeout_ms;
+
+		if (!e->pending)
+			wait = 0; /* nothing could ever wake us */
+		if (timeout_ms > 0 && wait) {
+			int64_t left = deadline - zc__now_ms();
+
+			wait = left > 0 ? (int)left : 0;
+		}
+		ret = e->be->wait(e, wait);
+		n += zc__run_callbacks(e);
+		if (n || !wait || ret == -EINTR || (ret < 0 && ret != -ETIME))
+			break;
+	}
+	/* Callbacks queue work: hand it over before the caller sleeps. */
+	e->be->flush(e);
+	if (ret < 0 && ret != -ETIME && ret != -EINTR && !n)
+		return ret;
+	return n;
+}
+
+
+int zc_engine_destroy(struct zc_engine *e)
+{
+	struct zc__list *it, *next;
+	int ret = zc__engine_check(e);
+
+	if (ret < 0)
+		return ret;
+	if (e->in_callback)
+		return -EBUSY;
+	for (it = e->socks.next; it != &e->socks; it = it->next)
+		zc__sock_teardown(zc__container_of(it, struct zc_sock, link));
+	/*
+	 * io_uring_queue_exit() does not wait for notifications: the kernel
+	 * could still read a page after we returned. Wait for every one.
+	 */
+	for (;;) {
+		bool busy = false;
+
+		for (it = e->socks.next; it != &e->socks; it = it->next)
+			busy |= zc__container_of(it, struct zc_sock, link)->ops;
+		zc__run_callbacks(e);
+		if (!busy && zc__list_empty(&e->done) &&
+		    zc__list_empty(&e->closed))
+			break;
+		e->be->wait(e, 100);
+	}
+	for (it = e->socks.next; it != &e->socks; it = next) {
+		next = it->next;
+		zc__sock_free(zc__container_of(it, struct zc_sock, link));
+	}
+	for (unsigned int i = 0; i < ZC__POOL_SLOTS; i++) {
+		if (e->pools[i]) {
+			e->pools[i]->users = 0;
+			zc_pool_destroy(e->pools[i]);
+		}
+	}
+	e->be->fini(e);
+	while (e->op_free) {
+		struct zc__op *op = e->op_free;
+
+		e->op_free = op->next_free;
+		free(op);
+	}
+	while (e->job_free) {
+		struct zc__job *job = e->job_free;
+
+		e->job_free = (struct zc__job *)job->link.next;
+		free(job);
+	}
+	free(e);
+	return 0;
+}
+
+static int zc__knob_set(struct zc__knobs *k, int opt, uint64_t v,
+			bool inherit_ok)
+{
+	switch (opt) {
+	case ZC_OPT_TX_ZCOPY:
+		if ((int64_t)v == ZC_TX_INHERIT && inherit_ok)
+			k->tx_zcopy = ZC_TX_INHERIT;
+		else if (v <= ZC_TX_AUTO)
+			k->tx_zcopy = (int)v;
+		else
+			return -EINVAL;
+		return 0;
+	case ZC_OPT_ZC_THRESHOLD:
+		if (v == UINT64_MAX && !inherit_ok)
+			return -EINVAL;
+		k->zc_threshold = v;
+		return 0;
+	case ZC_OPT_SEG_MAX:
+		if (!v || (v == UINT64_MAX && !inherit_ok))
+			return -EINVAL;
+		k->seg_max = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int zc__knob_get(const struct zc__knobs *k, int opt, uint64_t *v)
+{
+	switch (opt) {
+	case ZC_OPT_TX_ZCOPY: *v = (uint64_t)(int64_t)k->tx_zcopy; return 0;
+	case ZC_OPT_ZC_THRESHOLD: *v = k->zc_threshold; return 0;
+	case ZC_OPT_SEG_MAX: *v = k->seg_max; return 0;
+	}
+	return -EINVAL;
+}
+
+int zc_engine_setopt(struct zc_engine *e, int opt, uint64_t value)
+{
+	int ret = zc__engine_check(e);
+
+	if (ret < 0)
+		return ret;
+	switch (opt) {
+	case ZC_OPT_PIN_BUDGET:
+		if (!value)
+			return -EINVAL;
+		e->pin_budget = value;
+		return 0;
+	case ZC_OPT_AUTO_REPROBE:
+		if (!value || value == UINT64_MAX)
+			return -EINVAL;
+		e->auto_reprobe = value;
+		return 0;
+	case ZC_OPT_UNSAFE_EARLY_COMPLETE:
+		if (value > 1)
+			return -EINVAL;
+		e->unsafe_early = value;
+		return 0;
+	}
+	return zc__knob_set(&e->knobs, opt, value, false);
+}
+
+int zc_engine_getopt(struct zc_engine *e, int opt, uint64_t *value)
+{
+	int ret = zc__engine_check(e);
+
+	if (ret < 0)
+		return ret;
+	if (!value)
+		return -EINVAL;
+	switch (opt) {
+	case ZC_OPT_PIN_BUDGET: *value = e->pin_budget; return 0;
+	case ZC_OPT_AUTO_REPROBE: *value = e->auto_reprobe; return 0;
+	case ZC_OPT_UNSAFE_EARLY_COMPLETE: *value = e->unsafe_early; return 0;
+	}
+	return zc__knob_get(&e->knobs, opt, value);
+}
+
+int zc_engine_stats(struct zc_engine *e, struct zc_stats *out)
+{
+	int ret = zc__engine_check(e);
+
+	if (ret < 0)
+		return ret;
+	if (!out)
+		return -EINVAL;
+	*out = e->stats;
+	return 0;
+}
+
+int zc_sock_setopt(struct zc_sock *s, int opt, uint64_t value)
+{
+	int ret = s ? zc__engine_check(s->e) : -EINVAL;
+
+	return ret < 0 ? ret : zc__knob_set(&s->knobs, opt, value, true);
+}
+
+int zc_sock_getopt(struct zc_sock *s, int opt, uint64_t *value)
+{
+	int ret = s ? zc__engine_check(s->e) : -EINVAL;
+
+	if (ret < 0)
+		return ret;
+	return value ? zc__knob_get(&s->knobs, opt, value) : -EINVAL;
+}
+
+int zc_sock_stats(struct zc_sock *s, struct zc_stats *out)
+{
+	int ret = s ? zc__engine_check(s->e) : -EINVAL;
+
+	if (ret < 0)
+		return ret;
+	if (!out)
+		return -EINVAL;
+	*out = s->stats;
+	return 0;
+}

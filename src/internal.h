@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - the objects behind the opaque handles of zcaio.h and the
+ * interface between the backend-independent job logic (sock.c) and a
+ * backend (backend-uring.c).
+ */
+#ifndef ZCAIO_INTERNAL_H
+#define ZCAIO_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "zcaio.h"
+
+/* Intrusive doubly linked list, circular with a head node. */
+struct zc__list {
+	struct zc__list *next, *prev;
+};
+
+#define zc__container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+static inline void zc__list_init(struct zc__list *h)
+{
+	h->next = h->prev = h;
+}
+
+static inline bool zc__list_empty(const struct zc__list *h)
+{
+	return h->next == h;
+}
+
+static inline void zc__list_add_tail(struct zc__list *h, struct zc__list *n)
+{
+	n->prev = h->prev;
+	n->next = h;
+	h->prev->next = n;
+	h->prev = n;
+}
+
+static inline void zc__list_del(struct zc__list *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->next = n->prev = n;
+}
+
+/* Knob values as resolved for one engine, socket or job. */
+struct zc__knobs {
+	int tx_zcopy;	       /* enum zc_tx_zcopy, ZC_TX_INHERIT in sockets */
+	uint64_t zc_threshold; /* UINT64_MAX in sockets = inherit */
+	uint64_t seg_max;      /* UINT64_MAX in sockets = inherit */
+};
+
+#define ZC__DEFAULT_TX_ZCOPY ZC_TX_AUTO
+#define ZC__DEFAULT_THRESHOLD (16u << 10)
+#define ZC__DEFAULT_SEG_MAX (1u << 20)
+#define ZC__DEFAULT_PIN_BUDGET (256ull << 20)
+#define ZC__DEFAULT_AUTO_REPROBE 1024
+#define ZC__POOL_MAX (1ull << 30) /* io_uring's limit per fixed buffer */
+#define ZC__POOL_SLOTS 64
+
+/* knobs.c: pure logic, unit tested. */
+int zc__parse_size(const char *s, uint64_t *out);
+int zc__parse_tx_zcopy(const char *s, int *out);
+void zc__knobs_from_env(struct zc__knobs *k, uint64_t *pin_budget,
+			uint64_t *auto_reprobe);
+struct zc__knobs zc__knobs_resolve(const struct zc__knobs *engine,
+				   const struct zc__knobs *sock, int job_tx);
+
+/*
+ * Auto mode, per socket: zero-copy until the kernel reports a copy, then
+ * copy for `reprobe` sends, then one zero-copy send as a probe.
+ */
+struct zc__auto {
+	bool copying;
+	uint64_t until_probe;
+};
+bool zc__auto_want_zc(struct zc__auto *a);
+/* Returns true when this report switched the socket to copying. */
+bool zc__auto_report(struct zc__auto *a, bool copied, uint64_t reprobe);
+/* Whether a send of seg bytes goes zero-copy under mode tx. */
+bool zc__send_is_zc(int tx, uint64_t threshold, size_t seg,
+		    struct zc__auto *a);
+
+enum zc__job_state {
+	ZC__JOB_QUEUED,	 /* not started */
+	ZC__JOB_SENDING, /* at least one send issued, more to come */
+	ZC__JOB_SENT,	 /* no more sends; waiting for results/releases */
+	ZC__JOB_DONE,	 /* on the engine's done list, callback pending */
+};
+
+struct zc__job {
+	struct zc__list link; /* in the socket's queue, then the done list */
+	struct zc_sock *sock;
+	uint64_t id;
+	enum zc_op op;
+	enum zc__job_state state;
+	char *buf;
+	size_t len;
+	size_t off; /* bytes the kernel took */
+	struct zc_pool *pool;
+	struct zc__knobs knobs; /* resolved when queued */
+	int error;
+	unsigned int inflight; /* requests whose result is pending */
+	unsigned int notifs;   /* releases the kernel still owes */
+	bool cancel;
+	uint64_t bytes_zc, bytes_copied;
+	zc_job_cb cb;
+	void *user_data;
+};
+
+enum zc__op_kind {
+	ZC__OP_SEND,
+	ZC__OP_SEND_ZC,
+	ZC__OP_RECV,
+	ZC__OP_CANCEL,
+};
+
+/* One request to the kernel. */
+struct zc__op {
+	struct zc__job *job; /* NULL for CANCEL */
+	struct zc_sock *sock;
+	enum zc__op_kind kind;
+	size_t len;
+	size_t pinned; /* bytes counted in the budget until the release */
+	bool notif_owed;
+	struct zc__op *next_free;
+};
+
+struct zc_sock {
+	struct zc_engine *e;
+	int fd;
+	struct zc__list link;	     /* engine's socket list */
+	struct zc__list budget_link; /* engine's budget waiters */
+	struct zc__list wq;	     /* write jobs, oldest first */
+	struct zc__list rq;	     /* read jobs, oldest first */
+	struct zc__job *tx_cur;	     /* the job being sent, or NULL */
+	bool tx_busy;		     /* a send is in flight */
+	bool rx_busy;		     /* a recv is in flight */
+	bool rx_eof;
+	int tx_err; /* a write failed: the stream is broken from here */
+	int rx_err;
+	bool closing, shut, aborted, close_queued, teardown;
+	unsigned int ops; /* requests in flight (incl. cancels) */
+	struct zc__op *tx_op, *rx_op;
+	struct zc__knobs knobs;
+	struct zc__auto autozc;
+	struct zc_stats stats;
+	zc_close_cb close_cb;
+	void *close_user;
+	struct zc__list done_link; /* on the engine's done list when closed */
+};
+
+struct zc_pool {
+	struct zc_engine *e;
+	void *base;
+	size_t size;
+	unsigned int slot;
+	unsigned int users; /* jobs pointing into it */
+};
+
+struct zc__backend;
+
+struct zc_engine {
+	const struct zc__backend *be;
+	void *be_data;
+	unsigned long fork_gen;
+	struct zc__knobs knobs;
+	uint64_t pin_budget;
+	uint64_t auto_reprobe;
+	bool unsafe_early;
+	bool in_callback;
+	struct zc__list socks;
+	struct zc__list budget_waiters;
+	struct zc__list done;	/* jobs whose callbacks are due */
+	struct zc__list closed; /* sockets whose close callbacks are due */
+	uint64_t next_id;
+	unsigned int pending; /* jobs + closes not yet called back */
+	uint64_t pinned_plain; /* zero-copy sends of plain memory in flight */
+	struct zc_stats stats;
+	struct zc_pool *pools[ZC__POOL_SLOTS];
+	struct zc__op *op_free;
+	struct zc__job *job_free;
+};
+
+/*
+ * A backend. Requests complete through zc__op_result() and
+ * zc__op_release(), called from the backend's wait().
+ */
+struct zc__backend {
+	const char *name;
+	int (*init)(struct zc_engine *e, const struct zc_engine_params *p);
+	void (*fini)(struct zc_engine *e);
+	int (*fd)(struct zc_engine *e);
+	/* Queue a request; the backend may batch until wait(). */
+	int (*send)(struct zc_engine *e, struct zc__op *op, const void *buf,
+		    size_t len);
+	int (*recv)(struct zc_engine *e, struct zc__op *op, void *buf,
+		    size_t len);
+	int (*cancel)(struct zc_engine *e, struct zc__op *target);
+	/* Submit and reap; block up to timeout_ms (-1 forever) for events. */
+	int (*wait)(struct zc_engine *e, int timeout_ms);
+	/* Hand queued requests to the kernel without waiting. */
+	void (*flush)(struct zc_engine *e);
+	int (*pool_register)(struct zc_engine *e, struct zc_pool *p);
+	void (*pool_unregister)(struct zc_engine *e, struct zc_pool *p);
+};
+
+extern const struct zc__backend zc__backend_uring;
+
+/* Counters live per socket and per engine; gauges go down by adding -v. */
+#define ZC__STAT_ADD(s, f, v)                   \
+	do {                                    \
+		(s)->stats.f += (uint64_t)(v);  \
+		(s)->e->stats.f += (uint64_t)(v); \
+	} while (0)
+
+/* sock.c: events from the backend. */
+void zc__op_result(struct zc__op *op, int res, bool notif_follows);
+void zc__op_release(struct zc__op *op, bool copied);
+
+/* engine.c */
+int zc__engine_check(struct zc_engine *e);
+struct zc__op *zc__op_get(struct zc_engine *e);
+void zc__op_put(struct zc_engine *e, struct zc__op *op);
+
+/* sock.c */
+void zc__sock_kick(struct zc_sock *s);
+int zc__run_callbacks(struct zc_engine *e);
+void zc__sock_free(struct zc_sock *s);
+void zc__sock_teardown(struct zc_sock *s);
+
+#endif
