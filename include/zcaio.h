@@ -75,11 +75,21 @@ enum zc_opt {
 				  * test suite can show it catches that. */
 };
 
+/* How the engine talks to the kernel. */
+enum zc_backend {
+	ZC_BACKEND_AUTO = 0,	     /* the best that works here, in this order: */
+	ZC_BACKEND_URING = 1,	     /* io_uring SEND_ZC, fixed buffers */
+	ZC_BACKEND_MSG_ZEROCOPY = 2, /* epoll + sendmsg(MSG_ZEROCOPY) */
+	ZC_BACKEND_COPY = 3,	     /* epoll + send(): always copies */
+};
+
 /* Engine creation parameters; zero-initialise and set what you need. */
 struct zc_engine_params {
-	unsigned int sq_entries; /* 0 = default (256) */
-	unsigned int cq_entries; /* 0 = default (4 * sq_entries) */
+	unsigned int sq_entries; /* io_uring: 0 = default (256) */
+	unsigned int cq_entries; /* io_uring: 0 = default (4 * sq_entries) */
 	unsigned int flags;	 /* must be 0 */
+	int backend;		 /* enum zc_backend; AUTO = ZCAIO_BACKEND or
+				  * the best available */
 };
 
 /*
@@ -161,11 +171,16 @@ ZC_API const char *zc_strerror(int err);
  * @out:    receives the engine.
  * @params: NULL for defaults.
  *
+ * The backend is @params->backend if set, else ZCAIO_BACKEND (io_uring,
+ * msg_zerocopy, copy or auto) if set, else the first of io_uring (needs
+ * IORING_OP_SEND_ZC), msg_zerocopy (needs SO_ZEROCOPY) and copy that
+ * works. A backend asked for by name that cannot run is an error.
  * Reads defaults from the environment (see zcaio(7)): ZCAIO_TX_ZCOPY,
  * ZCAIO_ZC_THRESHOLD, ZCAIO_SEG_MAX, ZCAIO_PIN_BUDGET, ZCAIO_AUTO_REPROBE.
  * sq_entries may be at most 32768, cq_entries at most 65536.
- * Return: 0, -EINVAL, -ENOMEM, -ENOSYS (io_uring unavailable) or the
- * kernel's error from io_uring_setup().
+ * Return: 0, -EINVAL, -ENOMEM, or the kernel's error from setting up the
+ * backend asked for (-ENOSYS, -EPERM: io_uring blocked; -EOPNOTSUPP: no
+ * SEND_ZC or SO_ZEROCOPY).
  */
 ZC_API int zc_engine_create(struct zc_engine **out,
 			    const struct zc_engine_params *params);
@@ -183,6 +198,12 @@ ZC_API int zc_engine_create(struct zc_engine **out,
  * Return: 0, -EBUSY when called from a callback, -ECHILD in a forked child.
  */
 ZC_API int zc_engine_destroy(struct zc_engine *e);
+
+/**
+ * zc_engine_backend() - the name of the backend the engine runs on:
+ * "io_uring", "msg_zerocopy" or "copy" (a static string; NULL on error).
+ */
+ZC_API const char *zc_engine_backend(struct zc_engine *e);
 
 /**
  * zc_engine_fd() - a file descriptor that becomes readable when

@@ -15,8 +15,8 @@
 
 struct zc__uring {
 	struct io_uring ring;
-	bool send_zc;	   /* the kernel has IORING_OP_SEND_ZC */
-	bool buffers;	   /* the sparse fixed-buffer table is registered */
+	bool send_zc; /* the kernel has IORING_OP_SEND_ZC */
+	bool buffers; /* the sparse fixed-buffer table is registered */
 };
 
 static struct zc__uring *zc__ur(struct zc_engine *e)
@@ -73,6 +73,12 @@ static int zc__uring_init(struct zc_engine *e,
 							IORING_OP_SEND_ZC);
 	if (probe)
 		io_uring_free_probe(probe);
+	if (!u->send_zc) {
+		/* Before 6.0: MSG_ZEROCOPY does better than io_uring copies. */
+		io_uring_queue_exit(&u->ring);
+		free(u);
+		return -EOPNOTSUPP;
+	}
 	e->be_data = u;
 	return 0;
 }
@@ -116,8 +122,6 @@ static int zc__uring_send(struct zc_engine *e, struct zc__op *op,
 
 	if (!sqe)
 		return -EBUSY;
-	if (op->kind == ZC__OP_SEND_ZC && !u->send_zc)
-		op->kind = ZC__OP_SEND;
 	if (op->kind == ZC__OP_SEND_ZC && op->job->pool)
 		io_uring_prep_send_zc_fixed(sqe, fd, buf, len, flags,
 					    IORING_SEND_ZC_REPORT_USAGE,

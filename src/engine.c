@@ -77,6 +77,40 @@ void zc__op_put(struct zc_engine *e, struct zc__op *op)
 	e->op_free = op;
 }
 
+static const struct zc__backend *const zc__backends[] = {
+	[ZC_BACKEND_URING] = &zc__backend_uring,
+	[ZC_BACKEND_MSG_ZEROCOPY] = &zc__backend_msgzc,
+	[ZC_BACKEND_COPY] = &zc__backend_copy,
+};
+
+/* The backend asked for, or the best one that works here. */
+static int zc__backend_init(struct zc_engine *e,
+			    const struct zc_engine_params *p)
+{
+	int want = p->backend, ret = -ENOSYS;
+
+	if (want == ZC_BACKEND_AUTO &&
+	    zc__parse_backend(getenv("ZCAIO_BACKEND"), &want) < 0)
+		want = ZC_BACKEND_AUTO;
+	if (want != ZC_BACKEND_AUTO) {
+		e->be = zc__backends[want];
+		return e->be->init(e, p);
+	}
+	for (int b = ZC_BACKEND_URING; b <= ZC_BACKEND_COPY; b++) {
+		e->be = zc__backends[b];
+		ret = e->be->init(e, p);
+		if (ret != -ENOSYS && ret != -EPERM && ret != -EOPNOTSUPP &&
+		    ret != -EACCES && ret != -EINVAL)
+			return ret;
+	}
+	return ret;
+}
+
+const char *zc_engine_backend(struct zc_engine *e)
+{
+	return zc__engine_check(e) < 0 ? NULL : e->be->name;
+}
+
 int zc_engine_create(struct zc_engine **out,
 		     const struct zc_engine_params *params)
 {
@@ -88,7 +122,9 @@ int zc_engine_create(struct zc_engine **out,
 		return -EINVAL;
 	if (params) {
 		p = *params;
-		if (p.flags || p.sq_entries > 32768 || p.cq_entries > 65536)
+		if (p.flags || p.sq_entries > 32768 || p.cq_entries > 65536 ||
+		    p.backend < ZC_BACKEND_AUTO || p.backend > ZC_BACKEND_COPY ||
+		    (p.cq_entries && p.cq_entries < p.sq_entries))
 			return -EINVAL;
 	}
 	pthread_once(&zc__fork_once, zc__fork_setup);
@@ -102,8 +138,7 @@ int zc_engine_create(struct zc_engine **out,
 	zc__list_init(&e->done);
 	zc__list_init(&e->closed);
 	e->next_id = 1;
-	e->be = &zc__backend_uring;
-	ret = e->be->init(e, &p);
+	ret = zc__backend_init(e, &p);
 	if (ret < 0) {
 		free(e);
 		return ret;
@@ -116,7 +151,10 @@ int zc_engine_fd(struct zc_engine *e)
 {
 	int ret = zc__engine_check(e);
 
-	return ret < 0 ? ret : e->be->fd(e);
+	if (ret < 0)
+		return ret;
+	e->fd_exported = true;
+	return e->be->fd(e);
 }
 
 int zc_engine_pending(struct zc_engine *e)

@@ -65,6 +65,7 @@ struct zc__knobs {
 /* knobs.c: pure logic, unit tested. */
 int zc__parse_size(const char *s, uint64_t *out);
 int zc__parse_tx_zcopy(const char *s, int *out);
+int zc__parse_backend(const char *s, int *out);
 void zc__knobs_from_env(struct zc__knobs *k, uint64_t *pin_budget,
 			uint64_t *auto_reprobe);
 struct zc__knobs zc__knobs_resolve(const struct zc__knobs *engine,
@@ -128,6 +129,15 @@ struct zc__op {
 	size_t pinned; /* bytes counted in the budget until the release */
 	bool notif_owed;
 	struct zc__op *next_free;
+	/* For backends that perform requests themselves (epoll). */
+	struct zc__list link;
+	void *buf;
+	struct zc__op *target; /* CANCEL: the request to cancel */
+	int res;
+	bool res_notif;	  /* the result promises a release */
+	bool res_pending; /* performed, result not yet reported */
+	bool released;	  /* release seen before the result was reported */
+	bool copied;
 };
 
 struct zc_sock {
@@ -152,6 +162,7 @@ struct zc_sock {
 	zc_close_cb close_cb;
 	void *close_user;
 	struct zc__list done_link; /* on the engine's done list when closed */
+	void *be_sock;		   /* the backend's per-socket state */
 };
 
 struct zc_pool {
@@ -173,6 +184,7 @@ struct zc_engine {
 	uint64_t auto_reprobe;
 	bool unsafe_early;
 	bool in_callback;
+	bool fd_exported; /* the caller polls zc_engine_fd() */
 	struct zc__list socks;
 	struct zc__list budget_waiters;
 	struct zc__list done;	/* jobs whose callbacks are due */
@@ -195,6 +207,9 @@ struct zc__backend {
 	int (*init)(struct zc_engine *e, const struct zc_engine_params *p);
 	void (*fini)(struct zc_engine *e);
 	int (*fd)(struct zc_engine *e);
+	/* Optional: per-socket state, made at attach, freed at the end. */
+	int (*attach)(struct zc_engine *e, struct zc_sock *s);
+	void (*detach)(struct zc_engine *e, struct zc_sock *s);
 	/* Queue a request; the backend may batch until wait(). */
 	int (*send)(struct zc_engine *e, struct zc__op *op, const void *buf,
 		    size_t len);
@@ -210,6 +225,8 @@ struct zc__backend {
 };
 
 extern const struct zc__backend zc__backend_uring;
+extern const struct zc__backend zc__backend_msgzc;
+extern const struct zc__backend zc__backend_copy;
 
 /* Counters live per socket and per engine; gauges go down by adding -v. */
 #define ZC__STAT_ADD(s, f, v)                   \

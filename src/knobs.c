@@ -141,3 +141,29 @@ bool zc__send_is_zc(int tx, uint64_t threshold, size_t seg,
 		return true;
 	return zc__auto_want_zc(a);
 }
+
+int zc__parse_backend(const char *s, int *out)
+{
+	static const struct {
+		const char *name;
+		int v;
+	} names[] = {
+		{ "auto", ZC_BACKEND_AUTO },
+		{ "io_uring", ZC_BACKEND_URING },
+		{ "uring", ZC_BACKEND_URING },
+		{ "msg_zerocopy", ZC_BACKEND_MSG_ZEROCOPY },
+		{ "msgzc", ZC_BACKEND_MSG_ZEROCOPY },
+		{ "epoll", ZC_BACKEND_MSG_ZEROCOPY },
+		{ "copy", ZC_BACKEND_COPY },
+	};
+
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcasecmp(s, names[i].name)) {
+			*out = names[i].v;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

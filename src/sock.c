@@ -80,6 +80,13 @@ int zc_sock_attach(struct zc_engine *e, int fd, struct zc_sock **out)
 	s->knobs.tx_zcopy = ZC_TX_INHERIT;
 	s->knobs.zc_threshold = UINT64_MAX;
 	s->knobs.seg_max = UINT64_MAX;
+	if (e->be->attach) {
+		ret = e->be->attach(e, s);
+		if (ret < 0) {
+			free(s);
+			return ret;
+		}
+	}
 	zc__list_add_tail(&e->socks, &s->link);
 	*out = s;
 	return 0;
@@ -92,6 +99,8 @@ int zc_sock_fd(struct zc_sock *s)
 
 void zc__sock_free(struct zc_sock *s)
 {
+	if (s->e->be->detach)
+		s->e->be->detach(s->e, s);
 	zc__list_del(&s->link);
 	zc__list_del(&s->budget_link);
 	free(s);
@@ -215,8 +224,6 @@ static void zc__tx_kick(struct zc_sock *s)
 		job->inflight++;
 		job->state = ZC__JOB_SENDING;
 		ZC__STAT_ADD(s, sends, 1);
-		if (zc)
-			ZC__STAT_ADD(s, sends_zc, 1);
 	}
 	zc__tx_complete_ready(s);
 }
@@ -309,6 +316,8 @@ static void zc__send_result(struct zc__op *op, int res, bool notif_follows)
 	s->tx_busy = false;
 	s->tx_op = NULL;
 	job->inflight--;
+	if (op->kind == ZC__OP_SEND_ZC) /* the backend may have made it a copy */
+		ZC__STAT_ADD(s, sends_zc, 1);
 	if (res > 0) {
 		job->off += (size_t)res;
 		ZC__STAT_ADD(s, bytes_written, res);
