@@ -206,23 +206,33 @@ static void zc__tx_kick(struct zc_sock *s)
 		op->sock = s;
 		op->kind = zc ? ZC__OP_SEND_ZC : ZC__OP_SEND;
 		op->len = seg;
-		ret = e->be->send(e, op, job->buf + job->off, seg);
-		if (ret < 0) {
-			zc__op_put(e, op);
-			job->error = ret;
-			zc__tx_advance(s);
-			continue;
-		}
 		if (zc && !job->pool) {
 			op->pinned = seg;
 			e->pinned_plain += seg;
 			ZC__STAT_ADD(s, bytes_pinned, seg);
 		}
+		/*
+		 * Mark the send in flight before the backend sees it: a backend
+		 * may report releases of earlier sends from inside send(), and
+		 * the kick those cause must not send the same bytes again.
+		 */
 		s->tx_busy = true;
 		s->tx_op = op;
 		s->ops++;
 		job->inflight++;
 		job->state = ZC__JOB_SENDING;
+		ret = e->be->send(e, op, job->buf + job->off, seg);
+		if (ret < 0) {
+			s->tx_busy = false;
+			s->tx_op = NULL;
+			s->ops--;
+			job->inflight--;
+			zc__unpin(op);
+			zc__op_put(e, op);
+			job->error = ret;
+			zc__tx_advance(s);
+			continue;
+		}
 		ZC__STAT_ADD(s, sends, 1);
 	}
 	zc__tx_complete_ready(s);
@@ -255,18 +265,22 @@ static void zc__rx_kick(struct zc_sock *s)
 		op->sock = s;
 		op->kind = ZC__OP_RECV;
 		op->len = job->len;
+		s->rx_busy = true; /* before the backend sees it, as for sends */
+		s->rx_op = op;
+		s->ops++;
+		job->inflight++;
+		job->state = ZC__JOB_SENDING;
 		ret = e->be->recv(e, op, job->buf, job->len);
 		if (ret < 0) {
+			s->rx_busy = false;
+			s->rx_op = NULL;
+			s->ops--;
+			job->inflight--;
 			zc__op_put(e, op);
 			job->error = ret;
 			zc__job_finish(job);
 			continue;
 		}
-		s->rx_busy = true;
-		s->rx_op = op;
-		s->ops++;
-		job->inflight++;
-		job->state = ZC__JOB_SENDING;
 	}
 }
 
@@ -330,8 +344,12 @@ static void zc__send_result(struct zc__op *op, int res, bool notif_follows)
 		op->len = (size_t)res;
 	} else {
 		op->len = 0;
-		if (res == -ENOBUFS && op->kind == ZC__OP_SEND_ZC) {
-			/* Out of optmem or memlock: copy the rest. */
+		if ((res == -ENOBUFS || res == -ENOMEM) &&
+		    op->kind == ZC__OP_SEND_ZC) {
+			/*
+			 * The kernel could not pin or track the pages (optmem
+			 * or RLIMIT_MEMLOCK): copy the rest of this job.
+			 */
 			job->knobs.tx_zcopy = ZC_TX_OFF;
 		} else if (res != -EAGAIN && res != -EINTR) {
 			if (!res)
