@@ -5,8 +5,10 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "compat.h"
 #include "internal.h"
@@ -17,6 +19,7 @@ struct zc__uring {
 	struct io_uring ring;
 	bool send_zc; /* the kernel has IORING_OP_SEND_ZC */
 	bool buffers; /* the sparse fixed-buffer table is registered */
+	int evfd;     /* for an outside poller, made on first request */
 };
 
 static struct zc__uring *zc__ur(struct zc_engine *e)
@@ -79,6 +82,7 @@ static int zc__uring_init(struct zc_engine *e,
 		free(u);
 		return -EOPNOTSUPP;
 	}
+	u->evfd = -1;
 	e->be_data = u;
 	return 0;
 }
@@ -88,13 +92,33 @@ static void zc__uring_fini(struct zc_engine *e)
 	struct zc__uring *u = zc__ur(e);
 
 	io_uring_queue_exit(&u->ring);
+	if (u->evfd >= 0)
+		close(u->evfd);
 	free(u);
 	e->be_data = NULL;
 }
 
+/*
+ * With DEFER_TASKRUN, completions wait as task work until we enter the
+ * kernel, and polling the ring fd does not see them (measured: no wake-up
+ * in a second). A registered eventfd is signalled for that work too.
+ */
 static int zc__uring_fd(struct zc_engine *e)
 {
-	return zc__ur(e)->ring.ring_fd;
+	struct zc__uring *u = zc__ur(e);
+	int fd;
+
+	if (u->evfd >= 0)
+		return u->evfd;
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (io_uring_register_eventfd(&u->ring, fd) < 0) {
+		close(fd);
+		return u->ring.ring_fd;
+	}
+	u->evfd = fd;
+	return fd;
 }
 
 static struct io_uring_sqe *zc__sqe(struct zc__uring *u)
@@ -205,6 +229,13 @@ static int zc__uring_wait(struct zc_engine *e, int timeout_ms)
 	struct io_uring_cqe *cqe;
 	int ret;
 
+	if (u->evfd >= 0) {
+		uint64_t v;
+
+		/* Consume the wake-up we are acting on; later ones stay. */
+		if (read(u->evfd, &v, sizeof(v)) < 0)
+			v = 0;
+	}
 	/* Completions already in the ring cost no system call. */
 	if (zc__uring_reap(u))
 		return 0;

@@ -108,6 +108,7 @@ struct zc__job {
 	unsigned int inflight; /* requests whose result is pending */
 	unsigned int notifs;   /* releases the kernel still owes */
 	bool cancel;
+	bool released_by_kernel; /* some send of it awaited a release */
 	uint64_t bytes_zc, bytes_copied;
 	zc_job_cb cb;
 	void *user_data;

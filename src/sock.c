@@ -18,6 +18,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -321,6 +323,45 @@ void zc__sock_kick(struct zc_sock *s)
 	zc__close_progress(s);
 }
 
+/* Errors that say nothing about the connection: the job failed alone. */
+static bool zc__err_is_local(int err)
+{
+	switch (err) {
+	case -EFAULT:
+	case -EINVAL:
+	case -EOPNOTSUPP:
+	case -ENOMEM:
+	case -ENOBUFS:
+	case -ECANCELED:
+	case -EMSGSIZE:
+	case -EBUSY:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A reset makes the kernel drop its queues and release the pages of data
+ * the peer never acknowledged. A write whose pages came back that way must
+ * not report success: after its last release, with no send of ours in
+ * flight to hear of the error, ask the socket whether it is still there.
+ */
+static void zc__conn_check(struct zc_sock *s)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int err = 0;
+
+	if (s->tx_err || s->tx_busy ||
+	    getsockopt(s->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
+	    ti.tcpi_state != TCP_CLOSE)
+		return;
+	len = sizeof(err);
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || !err)
+		err = ECONNRESET;
+	s->tx_err = -err;
+}
+
 static void zc__send_result(struct zc__op *op, int res, bool notif_follows)
 {
 	struct zc_sock *s = op->sock;
@@ -357,13 +398,21 @@ static void zc__send_result(struct zc__op *op, int res, bool notif_follows)
 			if (s->aborted)
 				res = -ECONNABORTED;
 			job->error = res;
-			if (!(job->cancel && res == -ECANCELED) && !s->tx_err)
+			/*
+			 * A failure after part of the job went out leaves a
+			 * hole in the stream, and a connection error ends it:
+			 * later jobs fail too. A job that failed alone, with
+			 * nothing sent, leaves the stream whole.
+			 */
+			if (!(job->cancel && res == -ECANCELED) && !s->tx_err &&
+			    (job->off || !zc__err_is_local(res)))
 				s->tx_err = res;
 		}
 	}
 	if (job->off == job->len || job->error)
 		zc__tx_advance(s);
 	if (notif_follows) {
+		job->released_by_kernel = true;
 		op->notif_owed = true;
 		s->ops++;
 		ZC__STAT_ADD(s, notifs_outstanding, 1);
@@ -441,6 +490,8 @@ void zc__op_release(struct zc__op *op, bool copied)
 		ZC__STAT_ADD(s, bytes_zc, bytes);
 	if (job) {
 		job->notifs--;
+		if (!job->notifs && job->state == ZC__JOB_SENT && !job->error)
+			zc__conn_check(s);
 		if (copied)
 			job->bytes_copied += bytes;
 		else
@@ -678,6 +729,12 @@ static void zc__call_job(struct zc_engine *e, struct zc__job *job)
 
 	if (job->pool)
 		job->pool->users--;
+	/* Pages released by a reset or an abort, not by the peer's ack. */
+	if (job->op == ZC_OP_WRITE && !job->error && job->released_by_kernel &&
+	    (s->aborted || (s->tx_err && !zc__err_is_local(s->tx_err)))) {
+		job->error = s->aborted ? -ECONNABORTED : s->tx_err;
+		r.error = job->error;
+	}
 	if (job->error)
 		ZC__STAT_ADD(s, jobs_failed, 1);
 	else
