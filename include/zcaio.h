@@ -270,13 +270,18 @@ ZC_API size_t zc_pool_size(struct zc_pool *p);
 ZC_API int zc_pool_destroy(struct zc_pool *p);
 
 /**
- * zc_sock_attach() - let the engine drive a connected stream socket.
+ * zc_sock_attach() - let the engine drive a connected socket.
  * @e:   the engine.
- * @fd:  a connected TCP (or other stream) socket. The caller keeps owning
+ * @fd:  a connected stream socket (TCP, AF_UNIX), or a connected datagram
+ *       socket (UDP): there each write job goes out as exactly one send
+ *       call, never split: one datagram, or one GSO batch when the caller
+ *       set UDP_SEGMENT on the socket; each read job takes one datagram
+ *       (an empty one completes with 0, which is not an end there).
+ *       The caller keeps owning
  *       the descriptor and must keep it open until zc_sock_close()'s
  *       callback has run (or zc_engine_destroy() returned).
  * @out: receives the socket handle.
- * Return: 0, -EBADF, -ENOTSOCK, -EPROTOTYPE (not a stream socket),
+ * Return: 0, -EBADF, -ENOTSOCK, -EPROTOTYPE (neither stream nor datagram),
  * -ENOMEM.
  */
 ZC_API int zc_sock_attach(struct zc_engine *e, int fd, struct zc_sock **out);
@@ -308,7 +313,8 @@ ZC_API int zc_sock_stats(struct zc_sock *s, struct zc_stats *out);
  * @id:   NULL, or receives the job's id (for zc_cancel()).
  *
  * Jobs on one socket go out in the order queued, never interleaved, and
- * complete in that order.
+ * complete in that order (a cancelled job that never started completes at
+ * once, ahead of earlier ones still waiting for their release).
  * Return: 0, -EINVAL, -EPIPE (socket closing or aborted), -ENOMEM,
  * -ECHILD.
  */

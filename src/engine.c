@@ -4,6 +4,7 @@
  * into callbacks, knobs, counters, teardown, and the fork guard.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,8 @@ const char *zc_version(void)
 
 const char *zc_strerror(int err)
 {
+	if (err == INT_MIN)
+		return "unknown error";
 	if (err > 0)
 		err = -err;
 	switch (err) {
@@ -100,7 +103,7 @@ static int zc__backend_init(struct zc_engine *e,
 		e->be = zc__backends[b];
 		ret = e->be->init(e, p);
 		if (ret != -ENOSYS && ret != -EPERM && ret != -EOPNOTSUPP &&
-		    ret != -EACCES && ret != -EINVAL)
+		    ret != -EACCES)
 			return ret;
 	}
 	return ret;
@@ -124,7 +127,8 @@ int zc_engine_create(struct zc_engine **out,
 		p = *params;
 		if (p.flags || p.sq_entries > 32768 || p.cq_entries > 65536 ||
 		    p.backend < ZC_BACKEND_AUTO || p.backend > ZC_BACKEND_COPY ||
-		    (p.cq_entries && p.cq_entries < p.sq_entries))
+		    (p.cq_entries &&
+		     p.cq_entries < (p.sq_entries ? p.sq_entries : 256)))
 			return -EINVAL;
 	}
 	pthread_once(&zc__fork_once, zc__fork_setup);

@@ -152,6 +152,7 @@ struct zc_sock {
 	bool tx_busy;		     /* a send is in flight */
 	bool rx_busy;		     /* a recv is in flight */
 	bool rx_eof;
+	bool dgram; /* SOCK_DGRAM: a job is one datagram, never split */
 	int tx_err; /* a write failed: the stream is broken from here */
 	int rx_err;
 	bool closing, shut, aborted, close_queued, teardown;

@@ -11,8 +11,11 @@
  *  - a write job completes when all its bytes were taken (or an error ended
  *    it) and every zero-copy send of it was released, and write jobs of a
  *    socket complete in the order they were queued;
- *  - once a write failed the stream has a hole, so every later write of
- *    that socket fails with the same error instead of going out.
+ *  - a write that failed after part of it went out left a hole in the
+ *    stream, and a connection error ends the stream: every later write of
+ *    that socket then fails with the same error instead of going out. A
+ *    write that failed alone, with nothing sent, leaves the stream whole;
+ *    so does cancelling a started write (documented: the peer gets part).
  */
 #include <errno.h>
 #include <limits.h>
@@ -68,13 +71,14 @@ int zc_sock_attach(struct zc_engine *e, int fd, struct zc_sock **out)
 		return -EBADF;
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) < 0)
 		return -errno;
-	if (type != SOCK_STREAM)
+	if (type != SOCK_STREAM && type != SOCK_DGRAM)
 		return -EPROTOTYPE;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->e = e;
 	s->fd = fd;
+	s->dgram = type == SOCK_DGRAM;
 	zc__list_init(&s->wq);
 	zc__list_init(&s->rq);
 	zc__list_init(&s->budget_link);
@@ -192,7 +196,8 @@ static void zc__tx_kick(struct zc_sock *s)
 			zc__tx_advance(s);
 			continue;
 		}
-		if (seg > job->knobs.seg_max)
+		/* A datagram job is one send: one datagram, or one GSO batch. */
+		if (seg > job->knobs.seg_max && !s->dgram)
 			seg = job->knobs.seg_max;
 		zc = zc__send_is_zc(job->knobs.tx_zcopy,
 				    job->knobs.zc_threshold, seg, &s->autozc);
@@ -439,7 +444,7 @@ static void zc__recv_result(struct zc__op *op, int res)
 		job->off = (size_t)res;
 		ZC__STAT_ADD(s, bytes_read, res);
 	} else if (res == 0) {
-		s->rx_eof = true;
+		s->rx_eof = !s->dgram; /* an empty datagram is not an end */
 	} else if ((res == -EAGAIN || res == -EINTR) && !job->cancel) {
 		job->state = ZC__JOB_QUEUED; /* try again */
 		return;
