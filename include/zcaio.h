@@ -68,6 +68,16 @@ enum zc_opt {
 	ZC_OPT_AUTO_REPROBE = 5, /* sends; engine only: in auto mode, after this
 				  * many copied sends try zero-copy once more;
 				  * default 1024 */
+	ZC_OPT_DEADLINE_MS = 6,	 /* ms a write job may take from zc_write() to
+				  * its completion; 0 = none (default). When
+				  * one passes, the connection is reset and
+				  * every job on it fails with -ETIMEDOUT once
+				  * its pages are back. On a TCP socket, also
+				  * sets TCP_USER_TIMEOUT to the same value. */
+	ZC_OPT_MAX_JOBS = 7,	 /* engine only: the most jobs (and closes)
+				  * pending at once; zc_write()/zc_read()
+				  * beyond it return -EAGAIN; 0 = no cap
+				  * (default) */
 	ZC_OPT_UNSAFE_EARLY_COMPLETE = 100, /* TESTS ONLY: 1 = complete write
 				  * jobs as soon as the bytes are queued,
 				  * before the kernel releases the pages.
@@ -153,6 +163,7 @@ struct zc_write_opts {
 	int tx_zcopy;		/* enum zc_tx_zcopy, ZC_TX_INHERIT by default */
 	struct zc_pool *pool;	/* buffer lies inside this registered pool */
 	unsigned int flags;	/* must be 0 */
+	unsigned int deadline_ms; /* 0 = the socket's ZC_OPT_DEADLINE_MS */
 };
 
 /**
@@ -176,7 +187,8 @@ ZC_API const char *zc_strerror(int err);
  * IORING_OP_SEND_ZC), msg_zerocopy (needs SO_ZEROCOPY) and copy that
  * works. A backend asked for by name that cannot run is an error.
  * Reads defaults from the environment (see zcaio(7)): ZCAIO_TX_ZCOPY,
- * ZCAIO_ZC_THRESHOLD, ZCAIO_SEG_MAX, ZCAIO_PIN_BUDGET, ZCAIO_AUTO_REPROBE.
+ * ZCAIO_ZC_THRESHOLD, ZCAIO_SEG_MAX, ZCAIO_PIN_BUDGET, ZCAIO_AUTO_REPROBE,
+ * ZCAIO_DEADLINE_MS.
  * sq_entries may be at most 32768, cq_entries at most 65536.
  * Return: 0, -EINVAL, -ENOMEM, or the kernel's error from setting up the
  * backend asked for (-ENOSYS, -EPERM: io_uring blocked; -EOPNOTSUPP: no
@@ -315,8 +327,8 @@ ZC_API int zc_sock_stats(struct zc_sock *s, struct zc_stats *out);
  * Jobs on one socket go out in the order queued, never interleaved, and
  * complete in that order (a cancelled job that never started completes at
  * once, ahead of earlier ones still waiting for their release).
- * Return: 0, -EINVAL, -EPIPE (socket closing or aborted), -ENOMEM,
- * -ECHILD.
+ * Return: 0, -EINVAL, -EPIPE (socket closing or aborted), -EAGAIN
+ * (ZC_OPT_MAX_JOBS reached: retry after a completion), -ENOMEM, -ECHILD.
  */
 ZC_API int zc_write(struct zc_sock *s, const void *buf, size_t len,
 		    const struct zc_write_opts *opts, zc_job_cb cb,
@@ -330,7 +342,8 @@ ZC_API int zc_write(struct zc_sock *s, const void *buf, size_t len,
  *
  * Several reads may be queued; they complete in order, each with what had
  * arrived (at least 1 byte), or 0 at end of stream.
- * Return: 0, -EINVAL, -EPIPE, -ENOMEM, -ECHILD.
+ * Return: 0, -EINVAL, -EPIPE, -EAGAIN (ZC_OPT_MAX_JOBS reached), -ENOMEM,
+ * -ECHILD.
  */
 ZC_API int zc_read(struct zc_sock *s, void *buf, size_t len, zc_job_cb cb,
 		   void *user_data, uint64_t *id);

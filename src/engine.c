@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "internal.h"
 
@@ -142,6 +145,7 @@ int zc_engine_create(struct zc_engine **out,
 	zc__list_init(&e->done);
 	zc__list_init(&e->closed);
 	e->next_id = 1;
+	e->deadline_next = INT64_MAX;
 	ret = zc__backend_init(e, &p);
 	if (ret < 0) {
 		free(e);
@@ -168,7 +172,7 @@ int zc_engine_pending(struct zc_engine *e)
 	return ret < 0 ? ret : (int)e->pending;
 }
 
-static int64_t zc__now_ms(void)
+int64_t zc__now_ms(void)
 {
 	struct timespec ts;
 
@@ -176,9 +180,29 @@ static int64_t zc__now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* How long the backend may sleep: the caller's wish, capped by deadlines. */
+static int zc__wait_ms(struct zc_engine *e, int timeout_ms, int64_t until,
+		       int64_t now)
+{
+	int64_t cap = -1;
+
+	if (timeout_ms == 0 || !e->pending)
+		return 0; /* nothing pending could ever wake us */
+	if (timeout_ms > 0)
+		cap = until > now ? until - now : 0;
+	if (e->deadline_next != INT64_MAX) {
+		int64_t left = e->deadline_next > now ? e->deadline_next - now : 0;
+
+		if (cap < 0 || left < cap)
+			cap = left;
+	}
+	return cap < 0 ? -1 : (int)(cap > INT32_MAX ? INT32_MAX : cap);
+}
+
 int zc_engine_run(struct zc_engine *e, int timeout_ms)
 {
-	int64_t deadline = 0;
+	bool timed = timeout_ms > 0;
+	int64_t now = 0, until = 0;
 	int n, ret;
 
 	ret = zc__engine_check(e);
@@ -186,22 +210,22 @@ int zc_engine_run(struct zc_engine *e, int timeout_ms)
 		return ret;
 	if (e->in_callback)
 		return -EBUSY;
-	if (timeout_ms > 0)
-		deadline = zc__now_ms() + timeout_ms;
+	if (timed || e->deadline_next != INT64_MAX)
+		now = zc__now_ms();
+	until = now + (timed ? timeout_ms : 0);
 	n = zc__run_callbacks(e);
 	for (;;) {
-		int wait = n ? 0 : timeout_ms;
-
-		if (!e->pending)
-			wait = 0; /* nothing could ever wake us */
-		if (timeout_ms > 0 && wait) {
-			int64_t left = deadline - zc__now_ms();
-
-			wait = left > 0 ? (int)left : 0;
-		}
-		ret = e->be->wait(e, wait);
+		if (e->deadline_next <= now)
+			zc__deadlines(e, now);
+		ret = e->be->wait(e, n ? 0 : zc__wait_ms(e, timeout_ms, until,
+							 now));
 		n += zc__run_callbacks(e);
-		if (n || !wait || ret == -EINTR || (ret < 0 && ret != -ETIME))
+		if (n || timeout_ms == 0 || ret == -EINTR ||
+		    (ret < 0 && ret != -ETIME))
+			break;
+		if (timed || e->deadline_next != INT64_MAX)
+			now = zc__now_ms();
+		if ((timed && now >= until) || !e->pending)
 			break;
 	}
 	/* Callbacks queue work: hand it over before the caller sleeps. */
@@ -210,7 +234,6 @@ int zc_engine_run(struct zc_engine *e, int timeout_ms)
 		return ret;
 	return n;
 }
-
 
 int zc_engine_destroy(struct zc_engine *e)
 {
@@ -287,6 +310,11 @@ static int zc__knob_set(struct zc__knobs *k, int opt, uint64_t v,
 			return -EINVAL;
 		k->seg_max = v;
 		return 0;
+	case ZC_OPT_DEADLINE_MS:
+		if (v > INT32_MAX && !(v == UINT64_MAX && inherit_ok))
+			return -EINVAL;
+		k->deadline_ms = v;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -297,6 +325,7 @@ static int zc__knob_get(const struct zc__knobs *k, int opt, uint64_t *v)
 	case ZC_OPT_TX_ZCOPY: *v = (uint64_t)(int64_t)k->tx_zcopy; return 0;
 	case ZC_OPT_ZC_THRESHOLD: *v = k->zc_threshold; return 0;
 	case ZC_OPT_SEG_MAX: *v = k->seg_max; return 0;
+	case ZC_OPT_DEADLINE_MS: *v = k->deadline_ms; return 0;
 	}
 	return -EINVAL;
 }
@@ -323,6 +352,11 @@ int zc_engine_setopt(struct zc_engine *e, int opt, uint64_t value)
 			return -EINVAL;
 		e->unsafe_early = value;
 		return 0;
+	case ZC_OPT_MAX_JOBS:
+		if (value > INT32_MAX)
+			return -EINVAL;
+		e->max_jobs = value;
+		return 0;
 	}
 	return zc__knob_set(&e->knobs, opt, value, false);
 }
@@ -339,6 +373,7 @@ int zc_engine_getopt(struct zc_engine *e, int opt, uint64_t *value)
 	case ZC_OPT_PIN_BUDGET: *value = e->pin_budget; return 0;
 	case ZC_OPT_AUTO_REPROBE: *value = e->auto_reprobe; return 0;
 	case ZC_OPT_UNSAFE_EARLY_COMPLETE: *value = e->unsafe_early; return 0;
+	case ZC_OPT_MAX_JOBS: *value = e->max_jobs; return 0;
 	}
 	return zc__knob_get(&e->knobs, opt, value);
 }
@@ -359,7 +394,17 @@ int zc_sock_setopt(struct zc_sock *s, int opt, uint64_t value)
 {
 	int ret = s ? zc__engine_check(s->e) : -EINVAL;
 
-	return ret < 0 ? ret : zc__knob_set(&s->knobs, opt, value, true);
+	if (ret < 0)
+		return ret;
+	ret = zc__knob_set(&s->knobs, opt, value, true);
+	if (!ret && opt == ZC_OPT_DEADLINE_MS && value != UINT64_MAX) {
+		unsigned int ms = (unsigned int)value;
+
+		/* The kernel's own bound on unacknowledged data; not TCP: no-op */
+		setsockopt(s->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms,
+			   sizeof(ms));
+	}
+	return ret;
 }
 
 int zc_sock_getopt(struct zc_sock *s, int opt, uint64_t *value)

@@ -52,6 +52,7 @@ struct zc__knobs {
 	int tx_zcopy;	       /* enum zc_tx_zcopy, ZC_TX_INHERIT in sockets */
 	uint64_t zc_threshold; /* UINT64_MAX in sockets = inherit */
 	uint64_t seg_max;      /* UINT64_MAX in sockets = inherit */
+	uint64_t deadline_ms;  /* 0 = none; UINT64_MAX in sockets = inherit */
 };
 
 #define ZC__DEFAULT_TX_ZCOPY ZC_TX_AUTO
@@ -109,6 +110,7 @@ struct zc__job {
 	unsigned int notifs;   /* releases the kernel still owes */
 	bool cancel;
 	bool released_by_kernel; /* some send of it awaited a release */
+	int64_t deadline; /* CLOCK_MONOTONIC ms, 0 = none */
 	uint64_t bytes_zc, bytes_copied;
 	zc_job_cb cb;
 	void *user_data;
@@ -156,6 +158,7 @@ struct zc_sock {
 	int tx_err; /* a write failed: the stream is broken from here */
 	int rx_err;
 	bool closing, shut, aborted, close_queued, teardown;
+	int abort_err; /* what jobs fail with after an abort */
 	unsigned int ops; /* requests in flight (incl. cancels) */
 	struct zc__op *tx_op, *rx_op;
 	struct zc__knobs knobs;
@@ -187,6 +190,8 @@ struct zc_engine {
 	bool unsafe_early;
 	bool in_callback;
 	bool fd_exported; /* the caller polls zc_engine_fd() */
+	int64_t deadline_next; /* earliest job deadline, INT64_MAX = none */
+	uint64_t max_jobs;
 	struct zc__list socks;
 	struct zc__list budget_waiters;
 	struct zc__list done;	/* jobs whose callbacks are due */
@@ -251,5 +256,8 @@ void zc__sock_kick(struct zc_sock *s);
 int zc__run_callbacks(struct zc_engine *e);
 void zc__sock_free(struct zc_sock *s);
 void zc__sock_teardown(struct zc_sock *s);
+void zc__sock_abort_err(struct zc_sock *s, int err);
+int64_t zc__now_ms(void);
+void zc__deadlines(struct zc_engine *e, int64_t now);
 
 #endif

@@ -4,6 +4,7 @@
  * mode's decision. Pure logic, no I/O, unit tested in tests/unit-knobs.c.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -71,6 +72,7 @@ void zc__knobs_from_env(struct zc__knobs *k, uint64_t *pin_budget,
 	k->tx_zcopy = ZC__DEFAULT_TX_ZCOPY;
 	k->zc_threshold = ZC__DEFAULT_THRESHOLD;
 	k->seg_max = ZC__DEFAULT_SEG_MAX;
+	k->deadline_ms = 0;
 	*pin_budget = ZC__DEFAULT_PIN_BUDGET;
 	*auto_reprobe = ZC__DEFAULT_AUTO_REPROBE;
 
@@ -80,6 +82,8 @@ void zc__knobs_from_env(struct zc__knobs *k, uint64_t *pin_budget,
 		k->zc_threshold = v;
 	if (!zc__parse_size(getenv("ZCAIO_SEG_MAX"), &v) && v > 0)
 		k->seg_max = v;
+	if (!zc__parse_size(getenv("ZCAIO_DEADLINE_MS"), &v) && v <= INT32_MAX)
+		k->deadline_ms = v;
 	if (!zc__parse_size(getenv("ZCAIO_PIN_BUDGET"), &v) && v > 0)
 		*pin_budget = v;
 	if (!zc__parse_size(getenv("ZCAIO_AUTO_REPROBE"), &v) && v > 0)
@@ -97,6 +101,8 @@ struct zc__knobs zc__knobs_resolve(const struct zc__knobs *engine,
 		k.zc_threshold = sock->zc_threshold;
 	if (sock->seg_max != UINT64_MAX)
 		k.seg_max = sock->seg_max;
+	if (sock->deadline_ms != UINT64_MAX)
+		k.deadline_ms = sock->deadline_ms;
 	if (job_tx != ZC_TX_INHERIT)
 		k.tx_zcopy = job_tx;
 	return k;

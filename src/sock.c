@@ -86,6 +86,7 @@ int zc_sock_attach(struct zc_engine *e, int fd, struct zc_sock **out)
 	s->knobs.tx_zcopy = ZC_TX_INHERIT;
 	s->knobs.zc_threshold = UINT64_MAX;
 	s->knobs.seg_max = UINT64_MAX;
+	s->knobs.deadline_ms = UINT64_MAX;
 	if (e->be->attach) {
 		ret = e->be->attach(e, s);
 		if (ret < 0) {
@@ -401,7 +402,7 @@ static void zc__send_result(struct zc__op *op, int res, bool notif_follows)
 			if (!res)
 				res = -EPIPE; /* a stream took nothing */
 			if (s->aborted)
-				res = -ECONNABORTED;
+				res = s->abort_err;
 			job->error = res;
 			/*
 			 * A failure after part of the job went out leaves a
@@ -452,7 +453,7 @@ static void zc__recv_result(struct zc__op *op, int res)
 		if (res == -EAGAIN || res == -EINTR)
 			res = -ECANCELED;
 		if (s->aborted)
-			res = -ECONNABORTED;
+			res = s->abort_err;
 		job->error = res;
 		if (res != -ECANCELED)
 			s->rx_err = res;
@@ -524,6 +525,8 @@ static int zc__job_check(struct zc_sock *s, const void *buf, size_t len,
 		return -EINVAL;
 	if (s->closing || s->aborted)
 		return -EPIPE;
+	if (s->e->max_jobs && s->e->pending >= s->e->max_jobs)
+		return -EAGAIN;
 	return 0;
 }
 
@@ -582,6 +585,13 @@ int zc_write(struct zc_sock *s, const void *buf, size_t len,
 	if (pool)
 		pool->users++;
 	job->knobs = zc__knobs_resolve(&s->e->knobs, &s->knobs, tx);
+	if (opts && opts->deadline_ms)
+		job->knobs.deadline_ms = opts->deadline_ms;
+	if (job->knobs.deadline_ms) {
+		job->deadline = zc__now_ms() + (int64_t)job->knobs.deadline_ms;
+		if (job->deadline < s->e->deadline_next)
+			s->e->deadline_next = job->deadline;
+	}
 	zc__list_add_tail(&s->wq, &job->link);
 	if (!s->tx_cur)
 		s->tx_cur = job;
@@ -675,6 +685,21 @@ static void zc__reset(int fd)
 	shutdown(fd, SHUT_RDWR);
 }
 
+/* Reset the connection; every job not yet complete fails with err. */
+void zc__sock_abort_err(struct zc_sock *s, int err)
+{
+	s->aborted = true;
+	s->abort_err = err;
+	s->tx_err = err;
+	s->rx_err = err;
+	zc__reset(s->fd);
+	if (s->tx_busy)
+		zc__cancel_op(s, s->tx_op);
+	if (s->rx_busy)
+		zc__cancel_op(s, s->rx_op);
+	zc__sock_kick(s);
+}
+
 int zc_sock_abort(struct zc_sock *s)
 {
 	int ret = s ? zc__engine_check(s->e) : -EINVAL;
@@ -683,16 +708,40 @@ int zc_sock_abort(struct zc_sock *s)
 		return ret;
 	if (s->aborted)
 		return -EALREADY;
-	s->aborted = true;
-	s->tx_err = -ECONNABORTED;
-	s->rx_err = -ECONNABORTED;
-	zc__reset(s->fd);
-	if (s->tx_busy)
-		zc__cancel_op(s, s->tx_op);
-	if (s->rx_busy)
-		zc__cancel_op(s, s->rx_op);
-	zc__sock_kick(s);
+	zc__sock_abort_err(s, -ECONNABORTED);
 	return 0;
+}
+
+/*
+ * A peer that stops reading pins our pages for ever. A write past its
+ * deadline resets the connection: the kernel drops its queues, the pages
+ * come back, and every job fails with -ETIMEDOUT after its release.
+ */
+void zc__deadlines(struct zc_engine *e, int64_t now)
+{
+	int64_t next = INT64_MAX;
+
+	for (struct zc__list *it = e->socks.next; it != &e->socks;
+	     it = it->next) {
+		struct zc_sock *s = zc__container_of(it, struct zc_sock, link);
+
+		if (s->aborted)
+			continue;
+		for (struct zc__list *j = s->wq.next; j != &s->wq;
+		     j = j->next) {
+			int64_t d = zc__job_of(j)->deadline;
+
+			if (!d)
+				continue;
+			if (d <= now) {
+				zc__sock_abort_err(s, -ETIMEDOUT);
+				break;
+			}
+			if (d < next)
+				next = d;
+		}
+	}
+	e->deadline_next = next;
 }
 
 /* Engine teardown: drop what never started, reset what did. */
@@ -737,7 +786,7 @@ static void zc__call_job(struct zc_engine *e, struct zc__job *job)
 	/* Pages released by a reset or an abort, not by the peer's ack. */
 	if (job->op == ZC_OP_WRITE && !job->error && job->released_by_kernel &&
 	    (s->aborted || (s->tx_err && !zc__err_is_local(s->tx_err)))) {
-		job->error = s->aborted ? -ECONNABORTED : s->tx_err;
+		job->error = s->aborted ? s->abort_err : s->tx_err;
 		r.error = job->error;
 	}
 	if (job->error)

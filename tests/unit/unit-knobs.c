@@ -60,12 +60,15 @@ static void test_env(void)
 	setenv("ZCAIO_SEG_MAX", "0", 1); /* invalid: default stays */
 	setenv("ZCAIO_PIN_BUDGET", "8M", 1);
 	setenv("ZCAIO_AUTO_REPROBE", "junk", 1);
+	setenv("ZCAIO_DEADLINE_MS", "1500", 1);
 	zc__knobs_from_env(&k, &budget, &reprobe);
 	CHECK(k.tx_zcopy == ZC_TX_OFF);
 	CHECK(k.zc_threshold == 65536);
 	CHECK(k.seg_max == ZC__DEFAULT_SEG_MAX);
 	CHECK(budget == 8u << 20);
 	CHECK(reprobe == ZC__DEFAULT_AUTO_REPROBE);
+	CHECK(k.deadline_ms == 1500);
+	unsetenv("ZCAIO_DEADLINE_MS");
 	unsetenv("ZCAIO_TX_ZCOPY");
 	unsetenv("ZCAIO_ZC_THRESHOLD");
 	unsetenv("ZCAIO_SEG_MAX");
@@ -78,8 +81,9 @@ static void test_env(void)
 
 static void test_resolve(void)
 {
-	struct zc__knobs eng = { ZC_TX_ON, 100, 1000 };
-	struct zc__knobs sock = { ZC_TX_INHERIT, UINT64_MAX, UINT64_MAX };
+	struct zc__knobs eng = { ZC_TX_ON, 100, 1000, 0 };
+	struct zc__knobs sock = { ZC_TX_INHERIT, UINT64_MAX, UINT64_MAX,
+				  UINT64_MAX };
 	struct zc__knobs k;
 
 	k = zc__knobs_resolve(&eng, &sock, ZC_TX_INHERIT);
@@ -92,6 +96,10 @@ static void test_resolve(void)
 	      k.zc_threshold == 100);
 	k = zc__knobs_resolve(&eng, &sock, ZC_TX_AUTO);
 	CHECK(k.tx_zcopy == ZC_TX_AUTO);
+	CHECK(k.deadline_ms == 0);
+	sock.deadline_ms = 250;
+	k = zc__knobs_resolve(&eng, &sock, ZC_TX_INHERIT);
+	CHECK(k.deadline_ms == 250);
 }
 
 static void test_auto(void)
