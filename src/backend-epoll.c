@@ -64,7 +64,7 @@ static struct zc__ep *zc__ep(struct zc_engine *e)
 static int zc__ep_init_common(struct zc_engine *e, bool zerocopy)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	struct zc__ep *ep = calloc(1, sizeof(*ep));
+	struct zc__ep *ep = zc__calloc(1, sizeof(*ep));
 	int ret;
 
 	if (!ep)
@@ -127,7 +127,7 @@ static int zc__ep_fd(struct zc_engine *e)
 static int zc__ep_attach(struct zc_engine *e, struct zc_sock *s)
 {
 	struct zc__ep *ep = zc__ep(e);
-	struct zc__ep_sock *es = calloc(1, sizeof(*es));
+	struct zc__ep_sock *es = zc__calloc(1, sizeof(*es));
 	struct epoll_event ev = {
 		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 	};
@@ -233,7 +233,12 @@ static void zc__ep_drain(struct zc__ep_sock *es)
 static void zc__ep_try_send(struct zc_engine *e, struct zc__op *op)
 {
 	struct zc__ep_sock *es = op->sock->be_sock;
-	bool zc = op->kind == ZC__OP_SEND_ZC && es->zc_ok;
+	/*
+	 * The kernel gives every zero-copy send an id and owes its release:
+	 * room to track it must exist before the send, or the ids desync.
+	 */
+	bool zc = op->kind == ZC__OP_SEND_ZC && es->zc_ok &&
+		  zc__ztrack_reserve(&es->zt) == 0;
 	int flags = MSG_DONTWAIT | MSG_NOSIGNAL | (zc ? MSG_ZEROCOPY : 0);
 	bool drained = false;
 	ssize_t n;
@@ -256,15 +261,8 @@ static void zc__ep_try_send(struct zc_engine *e, struct zc__op *op)
 		return;
 	}
 	es->tx_wait = NULL;
-	if (n > 0 && zc && zc__ztrack_push(&es->zt, op) < 0) {
-		/*
-		 * The kernel owes a release we could not track: keep the
-		 * socket's pages safe by waiting for everything it owes.
-		 * Cannot happen short of memory exhaustion.
-		 */
-		zc__ep_ready(e, op, -ENOMEM, false);
-		return;
-	}
+	if (n > 0 && zc)
+		zc__ztrack_push(&es->zt, op); /* room was reserved */
 	zc__ep_ready(e, op, n < 0 ? -errno : (int)n, n > 0 && zc);
 }
 

@@ -63,7 +63,7 @@ static int zc__uring_init(struct zc_engine *e,
 
 	if (cq < sq)
 		return -EINVAL;
-	u = calloc(1, sizeof(*u));
+	u = zc__calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
 	ret = zc__uring_setup(u, sq, cq);

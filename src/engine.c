@@ -71,7 +71,7 @@ struct zc__op *zc__op_get(struct zc_engine *e)
 
 	if (op)
 		e->op_free = op->next_free;
-	else if (!(op = malloc(sizeof(*op))))
+	else if (!(op = zc__calloc(1, sizeof(*op))))
 		return NULL;
 	memset(op, 0, sizeof(*op));
 	return op;
@@ -135,7 +135,7 @@ int zc_engine_create(struct zc_engine **out,
 			return -EINVAL;
 	}
 	pthread_once(&zc__fork_once, zc__fork_setup);
-	e = calloc(1, sizeof(*e));
+	e = zc__calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
 	e->fork_gen = __atomic_load_n(&zc__fork_gen, __ATOMIC_RELAXED);

@@ -63,6 +63,9 @@ struct zc__knobs {
 #define ZC__POOL_MAX (1ull << 30) /* io_uring's limit per fixed buffer */
 #define ZC__POOL_SLOTS 64
 
+/* alloc.c: calloc with a fault-injection hook for the tests. */
+void *zc__calloc(size_t n, size_t size);
+
 /* knobs.c: pure logic, unit tested. */
 int zc__parse_size(const char *s, uint64_t *out);
 int zc__parse_tx_zcopy(const char *s, int *out);

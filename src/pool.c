@@ -29,7 +29,7 @@ int zc_pool_create(struct zc_engine *e, size_t size, struct zc_pool **out)
 		;
 	if (slot == ZC__POOL_SLOTS)
 		return -ENOSPC;
-	p = calloc(1, sizeof(*p));
+	p = zc__calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->base = mmap(NULL, size, PROT_READ | PROT_WRITE,

@@ -34,7 +34,7 @@ static struct zc__job *zc__job_get(struct zc_engine *e)
 
 	if (job)
 		e->job_free = (struct zc__job *)job->link.next;
-	else if (!(job = malloc(sizeof(*job))))
+	else if (!(job = zc__calloc(1, sizeof(*job))))
 		return NULL;
 	memset(job, 0, sizeof(*job));
 	zc__list_init(&job->link);
@@ -73,7 +73,7 @@ int zc_sock_attach(struct zc_engine *e, int fd, struct zc_sock **out)
 		return -errno;
 	if (type != SOCK_STREAM && type != SOCK_DGRAM)
 		return -EPROTOTYPE;
-	s = calloc(1, sizeof(*s));
+	s = zc__calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->e = e;

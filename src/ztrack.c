@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "ztrack.h"
 
 void zc__ztrack_init(struct zc__ztrack *t, uint32_t first)
@@ -31,7 +32,7 @@ static int zc__ztrack_grow(struct zc__ztrack *t)
 
 	if (cap > (1u << 30))
 		return -ENOMEM;
-	slot = calloc(cap, sizeof(*slot));
+	slot = zc__calloc(cap, sizeof(*slot));
 	if (!slot)
 		return -ENOMEM;
 	for (uint64_t id = t->base; id != t->next; id++)
@@ -42,14 +43,17 @@ static int zc__ztrack_grow(struct zc__ztrack *t)
 	return 0;
 }
 
+int zc__ztrack_reserve(struct zc__ztrack *t)
+{
+	return zc__ztrack_count(t) < t->cap ? 0 : zc__ztrack_grow(t);
+}
+
 int zc__ztrack_push(struct zc__ztrack *t, void *entry)
 {
-	if (zc__ztrack_count(t) == t->cap) {
-		int ret = zc__ztrack_grow(t);
+	int ret = zc__ztrack_reserve(t);
 
-		if (ret < 0)
-			return ret;
-	}
+	if (ret < 0)
+		return ret;
 	t->slot[t->next & (t->cap - 1)] = entry;
 	t->next++;
 	return 0;

@@ -23,6 +23,9 @@ struct zc__ztrack {
 /* first: the counter's current value (0 on a fresh socket). */
 void zc__ztrack_init(struct zc__ztrack *t, uint32_t first);
 void zc__ztrack_fini(struct zc__ztrack *t);
+/* Make room for one more entry, so the next push cannot fail: call it
+ * before a send that will consume an id. Return: 0 or -ENOMEM. */
+int zc__ztrack_reserve(struct zc__ztrack *t);
 /* Track an entry under the next id. Return: 0 or -ENOMEM. */
 int zc__ztrack_push(struct zc__ztrack *t, void *entry);
 /* Entries outstanding. */
