@@ -87,8 +87,8 @@ enum zc_opt {
 
 /* How the engine talks to the kernel. */
 enum zc_backend {
-	ZC_BACKEND_AUTO = 0,	     /* the best that works here, in this order: */
-	ZC_BACKEND_URING = 1,	     /* io_uring SEND_ZC, fixed buffers */
+	ZC_BACKEND_AUTO = 0,  /* the best that works here, in this order: */
+	ZC_BACKEND_URING = 1, /* io_uring SEND_ZC, fixed buffers */
 	ZC_BACKEND_MSG_ZEROCOPY = 2, /* epoll + sendmsg(MSG_ZEROCOPY) */
 	ZC_BACKEND_COPY = 3,	     /* epoll + send(): always copies */
 };
@@ -109,18 +109,18 @@ struct zc_engine_params {
  * its pools, which belong to no socket).
  */
 struct zc_stats {
-	uint64_t jobs_queued;	     /* write and read jobs accepted */
-	uint64_t jobs_done;	     /* callbacks run with res >= 0, no error */
-	uint64_t jobs_failed;	     /* callbacks run with an error */
-	uint64_t bytes_written;	     /* bytes the kernel took from write jobs */
-	uint64_t bytes_read;	     /* bytes delivered to read jobs */
-	uint64_t sends;		     /* send requests issued */
-	uint64_t sends_zc;	     /* of which zero-copy requests */
-	uint64_t short_sends;	     /* sends the kernel took only in part */
-	uint64_t bytes_zc;	     /* bytes the kernel reported sent zero-copy */
-	uint64_t bytes_zc_copied;    /* bytes of zero-copy requests that the
+	uint64_t jobs_queued;	  /* write and read jobs accepted */
+	uint64_t jobs_done;	  /* callbacks run with res >= 0, no error */
+	uint64_t jobs_failed;	  /* callbacks run with an error */
+	uint64_t bytes_written;	  /* bytes the kernel took from write jobs */
+	uint64_t bytes_read;	  /* bytes delivered to read jobs */
+	uint64_t sends;		  /* send requests issued */
+	uint64_t sends_zc;	  /* of which zero-copy requests */
+	uint64_t short_sends;	  /* sends the kernel took only in part */
+	uint64_t bytes_zc;	  /* bytes the kernel reported sent zero-copy */
+	uint64_t bytes_zc_copied; /* bytes of zero-copy requests that the
 				      * kernel reported it copied anyway */
-	uint64_t bytes_copied;	     /* bytes sent by the copying path */
+	uint64_t bytes_copied;	  /* bytes sent by the copying path */
 	uint64_t notifs_outstanding; /* releases the kernel still owes us */
 	uint64_t bytes_pinned;	     /* bytes pinned now (pools + in flight) */
 	uint64_t auto_fallbacks;     /* auto mode switched a socket to copy */
@@ -160,9 +160,9 @@ typedef void (*zc_close_cb)(struct zc_sock *sock, int error, void *user_data);
 
 /* Per-job options for zc_write(); NULL means "inherit everything". */
 struct zc_write_opts {
-	int tx_zcopy;		/* enum zc_tx_zcopy, ZC_TX_INHERIT by default */
-	struct zc_pool *pool;	/* buffer lies inside this registered pool */
-	unsigned int flags;	/* must be 0 */
+	int tx_zcopy;	      /* enum zc_tx_zcopy, ZC_TX_INHERIT by default */
+	struct zc_pool *pool; /* buffer lies inside this registered pool */
+	unsigned int flags;   /* must be 0 */
 	unsigned int deadline_ms; /* 0 = the socket's ZC_OPT_DEADLINE_MS */
 };
 

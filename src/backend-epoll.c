@@ -38,8 +38,8 @@
 #define SO_EE_CODE_ZEROCOPY_COPIED 1
 #endif
 
-#define ZC__EP_EVENTS 64
-#define ZC__EP_ROUNDS 64 /* report rounds per wait(), so callers get a turn */
+#define ZC__EP_EVENTS  64
+#define ZC__EP_ROUNDS  64 /* report rounds per wait(), so callers get a turn */
 #define ZC__ERRQ_BATCH 16
 
 struct zc__ep {
@@ -89,8 +89,7 @@ static int zc__ep_init_common(struct zc_engine *e, bool zerocopy)
 }
 
 /* MSG_ZEROCOPY needs SO_ZEROCOPY; probe it on a throwaway TCP socket. */
-static int zc__msgzc_init(struct zc_engine *e,
-			  const struct zc_engine_params *p)
+static int zc__msgzc_init(struct zc_engine *e, const struct zc_engine_params *p)
 {
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int ret = 0;
@@ -103,8 +102,7 @@ static int zc__msgzc_init(struct zc_engine *e,
 	return ret < 0 ? ret : zc__ep_init_common(e, true);
 }
 
-static int zc__copy_init(struct zc_engine *e,
-			 const struct zc_engine_params *p)
+static int zc__copy_init(struct zc_engine *e, const struct zc_engine_params *p)
 {
 	return zc__ep_init_common(e, false);
 }
@@ -140,9 +138,8 @@ static int zc__ep_attach(struct zc_engine *e, struct zc_sock *s)
 	 * Without SO_ZEROCOPY the flag is silently ignored and no release
 	 * ever comes: where it cannot be set, the socket copies.
 	 */
-	es->zc_ok = ep->zerocopy &&
-		    setsockopt(s->fd, SOL_SOCKET, SO_ZEROCOPY, &one,
-			       sizeof(one)) == 0;
+	es->zc_ok = ep->zerocopy && setsockopt(s->fd, SOL_SOCKET, SO_ZEROCOPY,
+					       &one, sizeof(one)) == 0;
 	zc__ztrack_init(&es->zt, 0);
 	ev.data.ptr = es;
 	if (epoll_ctl(ep->epfd, EPOLL_CTL_ADD, s->fd, &ev) < 0) {
@@ -189,8 +186,8 @@ static void zc__ep_release(void *ctx, void *entry)
 /* Drain the error queue in batches; ranges coalesce and come in any order. */
 static void zc__ep_drain(struct zc__ep_sock *es)
 {
-	char ctrl[ZC__ERRQ_BATCH][CMSG_SPACE(sizeof(struct sock_extended_err)) +
-				  64];
+	char ctrl[ZC__ERRQ_BATCH]
+		 [CMSG_SPACE(sizeof(struct sock_extended_err)) + 64];
 	struct mmsghdr msgs[ZC__ERRQ_BATCH];
 	int n;
 
@@ -282,8 +279,8 @@ static void zc__ep_try_recv(struct zc_engine *e, struct zc__op *op)
 	zc__ep_ready(e, op, n < 0 ? -errno : (int)n, false);
 }
 
-static int zc__ep_send(struct zc_engine *e, struct zc__op *op,
-		       const void *buf, size_t len)
+static int zc__ep_send(struct zc_engine *e, struct zc__op *op, const void *buf,
+		       size_t len)
 {
 	op->buf = (void *)buf;
 	if (len > INT32_MAX)

@@ -52,8 +52,7 @@ static int zc__uring_setup(struct zc__uring *u, unsigned int sq,
 	return ret;
 }
 
-static int zc__uring_init(struct zc_engine *e,
-			  const struct zc_engine_params *p)
+static int zc__uring_init(struct zc_engine *e, const struct zc_engine_params *p)
 {
 	unsigned int sq = p->sq_entries ? p->sq_entries : 256;
 	unsigned int cq = p->cq_entries ? p->cq_entries : 4 * sq;
@@ -72,8 +71,8 @@ static int zc__uring_init(struct zc_engine *e,
 		return ret;
 	}
 	probe = io_uring_get_probe_ring(&u->ring);
-	u->send_zc = probe && io_uring_opcode_supported(probe,
-							IORING_OP_SEND_ZC);
+	u->send_zc = probe &&
+		     io_uring_opcode_supported(probe, IORING_OP_SEND_ZC);
 	if (probe)
 		io_uring_free_probe(probe);
 	if (!u->send_zc) {
@@ -244,10 +243,8 @@ static int zc__uring_wait(struct zc_engine *e, int timeout_ms)
 	} else {
 		ts.tv_sec = timeout_ms / 1000;
 		ts.tv_nsec = (long long)(timeout_ms % 1000) * 1000000;
-		ret = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1,
-						       timeout_ms < 0 ? NULL
-								      : &ts,
-						       NULL);
+		ret = io_uring_submit_and_wait_timeout(
+			&u->ring, &cqe, 1, timeout_ms < 0 ? NULL : &ts, NULL);
 	}
 	zc__uring_reap(u);
 	return ret < 0 ? ret : 0;
@@ -280,8 +277,7 @@ static int zc__uring_pool_register(struct zc_engine *e, struct zc_pool *p)
 	return ret < 0 ? ret : 0;
 }
 
-static void zc__uring_pool_unregister(struct zc_engine *e,
-				      struct zc_pool *p)
+static void zc__uring_pool_unregister(struct zc_engine *e, struct zc_pool *p)
 {
 	struct zc__uring *u = zc__ur(e);
 	struct iovec iov = { 0 };

@@ -129,7 +129,8 @@ int zc_engine_create(struct zc_engine **out,
 	if (params) {
 		p = *params;
 		if (p.flags || p.sq_entries > 32768 || p.cq_entries > 65536 ||
-		    p.backend < ZC_BACKEND_AUTO || p.backend > ZC_BACKEND_COPY ||
+		    p.backend < ZC_BACKEND_AUTO ||
+		    p.backend > ZC_BACKEND_COPY ||
 		    (p.cq_entries &&
 		     p.cq_entries < (p.sq_entries ? p.sq_entries : 256)))
 			return -EINVAL;
@@ -191,7 +192,8 @@ static int zc__wait_ms(struct zc_engine *e, int timeout_ms, int64_t until,
 	if (timeout_ms > 0)
 		cap = until > now ? until - now : 0;
 	if (e->deadline_next != INT64_MAX) {
-		int64_t left = e->deadline_next > now ? e->deadline_next - now : 0;
+		int64_t left = e->deadline_next > now ? e->deadline_next - now
+						      : 0;
 
 		if (cap < 0 || left < cap)
 			cap = left;
@@ -217,8 +219,8 @@ int zc_engine_run(struct zc_engine *e, int timeout_ms)
 	for (;;) {
 		if (e->deadline_next <= now)
 			zc__deadlines(e, now);
-		ret = e->be->wait(e, n ? 0 : zc__wait_ms(e, timeout_ms, until,
-							 now));
+		ret = e->be->wait(
+			e, n ? 0 : zc__wait_ms(e, timeout_ms, until, now));
 		n += zc__run_callbacks(e);
 		if (n || timeout_ms == 0 || ret == -EINTR ||
 		    (ret < 0 && ret != -ETIME))

@@ -20,7 +20,7 @@ struct zc__list {
 };
 
 #define zc__container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
+	((type *)((char *)(ptr)-offsetof(type, member)))
 
 static inline void zc__list_init(struct zc__list *h)
 {
@@ -55,13 +55,13 @@ struct zc__knobs {
 	uint64_t deadline_ms;  /* 0 = none; UINT64_MAX in sockets = inherit */
 };
 
-#define ZC__DEFAULT_TX_ZCOPY ZC_TX_AUTO
-#define ZC__DEFAULT_THRESHOLD (16u << 10)
-#define ZC__DEFAULT_SEG_MAX (1u << 20)
-#define ZC__DEFAULT_PIN_BUDGET (256ull << 20)
+#define ZC__DEFAULT_TX_ZCOPY	 ZC_TX_AUTO
+#define ZC__DEFAULT_THRESHOLD	 (16u << 10)
+#define ZC__DEFAULT_SEG_MAX	 (1u << 20)
+#define ZC__DEFAULT_PIN_BUDGET	 (256ull << 20)
 #define ZC__DEFAULT_AUTO_REPROBE 1024
-#define ZC__POOL_MAX (1ull << 30) /* io_uring's limit per fixed buffer */
-#define ZC__POOL_SLOTS 64
+#define ZC__POOL_MAX		 (1ull << 30) /* io_uring's limit per fixed buffer */
+#define ZC__POOL_SLOTS		 64
 
 /* alloc.c: calloc with a fault-injection hook for the tests. */
 void *zc__calloc(size_t n, size_t size);
@@ -87,8 +87,7 @@ bool zc__auto_want_zc(struct zc__auto *a);
 /* Returns true when this report switched the socket to copying. */
 bool zc__auto_report(struct zc__auto *a, bool copied, uint64_t reprobe);
 /* Whether a send of seg bytes goes zero-copy under mode tx. */
-bool zc__send_is_zc(int tx, uint64_t threshold, size_t seg,
-		    struct zc__auto *a);
+bool zc__send_is_zc(int tx, uint64_t threshold, size_t seg, struct zc__auto *a);
 
 enum zc__job_state {
 	ZC__JOB_QUEUED,	 /* not started */
@@ -113,7 +112,7 @@ struct zc__job {
 	unsigned int notifs;   /* releases the kernel still owes */
 	bool cancel;
 	bool released_by_kernel; /* some send of it awaited a release */
-	int64_t deadline; /* CLOCK_MONOTONIC ms, 0 = none */
+	int64_t deadline;	 /* CLOCK_MONOTONIC ms, 0 = none */
 	uint64_t bytes_zc, bytes_copied;
 	zc_job_cb cb;
 	void *user_data;
@@ -161,7 +160,7 @@ struct zc_sock {
 	int tx_err; /* a write failed: the stream is broken from here */
 	int rx_err;
 	bool closing, shut, aborted, close_queued, teardown;
-	int abort_err; /* what jobs fail with after an abort */
+	int abort_err;	  /* what jobs fail with after an abort */
 	unsigned int ops; /* requests in flight (incl. cancels) */
 	struct zc__op *tx_op, *rx_op;
 	struct zc__knobs knobs;
@@ -192,7 +191,7 @@ struct zc_engine {
 	uint64_t auto_reprobe;
 	bool unsafe_early;
 	bool in_callback;
-	bool fd_exported; /* the caller polls zc_engine_fd() */
+	bool fd_exported;      /* the caller polls zc_engine_fd() */
 	int64_t deadline_next; /* earliest job deadline, INT64_MAX = none */
 	uint64_t max_jobs;
 	struct zc__list socks;
@@ -200,7 +199,7 @@ struct zc_engine {
 	struct zc__list done;	/* jobs whose callbacks are due */
 	struct zc__list closed; /* sockets whose close callbacks are due */
 	uint64_t next_id;
-	unsigned int pending; /* jobs + closes not yet called back */
+	unsigned int pending;  /* jobs + closes not yet called back */
 	uint64_t pinned_plain; /* zero-copy sends of plain memory in flight */
 	struct zc_stats stats;
 	struct zc_pool *pools[ZC__POOL_SLOTS];
@@ -239,9 +238,9 @@ extern const struct zc__backend zc__backend_msgzc;
 extern const struct zc__backend zc__backend_copy;
 
 /* Counters live per socket and per engine; gauges go down by adding -v. */
-#define ZC__STAT_ADD(s, f, v)                   \
-	do {                                    \
-		(s)->stats.f += (uint64_t)(v);  \
+#define ZC__STAT_ADD(s, f, v)                     \
+	do {                                      \
+		(s)->stats.f += (uint64_t)(v);    \
 		(s)->e->stats.f += (uint64_t)(v); \
 	} while (0)
 

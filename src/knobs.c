@@ -24,9 +24,21 @@ int zc__parse_size(const char *s, uint64_t *out)
 	if (errno || end == s)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
 	default: break;
 	}
 	if (*end == 'i' && shift)
@@ -47,8 +59,9 @@ int zc__parse_tx_zcopy(const char *s, int *out)
 		const char *name;
 		int v;
 	} names[] = {
-		{ "off", ZC_TX_OFF }, { "0", ZC_TX_OFF }, { "on", ZC_TX_ON },
-		{ "1", ZC_TX_ON },    { "auto", ZC_TX_AUTO },
+		{ "off", ZC_TX_OFF },	{ "0", ZC_TX_OFF },
+		{ "on", ZC_TX_ON },	{ "1", ZC_TX_ON },
+		{ "auto", ZC_TX_AUTO },
 	};
 
 	if (!s)
@@ -138,8 +151,7 @@ bool zc__auto_report(struct zc__auto *a, bool copied, uint64_t reprobe)
 	return switched;
 }
 
-bool zc__send_is_zc(int tx, uint64_t threshold, size_t seg,
-		    struct zc__auto *a)
+bool zc__send_is_zc(int tx, uint64_t threshold, size_t seg, struct zc__auto *a)
 {
 	if (tx == ZC_TX_OFF || seg < threshold)
 		return false;

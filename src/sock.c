@@ -141,8 +141,7 @@ static void zc__unpin(struct zc__op *op)
 	woken.next->prev = woken.prev->next = &woken;
 	zc__list_init(&e->budget_waiters);
 	while (!zc__list_empty(&woken)) {
-		struct zc_sock *w = zc__container_of(woken.next,
-						     struct zc_sock,
+		struct zc_sock *w = zc__container_of(woken.next, struct zc_sock,
 						     budget_link);
 		zc__list_del(&w->budget_link);
 		zc__sock_kick(w);
@@ -155,7 +154,8 @@ static void zc__tx_advance(struct zc_sock *s)
 	struct zc__job *job = s->tx_cur;
 
 	job->state = ZC__JOB_SENT;
-	s->tx_cur = job->link.next == &s->wq ? NULL : zc__job_of(job->link.next);
+	s->tx_cur = job->link.next == &s->wq ? NULL
+					     : zc__job_of(job->link.next);
 }
 
 static void zc__tx_complete_ready(struct zc_sock *s)
@@ -193,7 +193,8 @@ static void zc__tx_kick(struct zc_sock *s)
 
 		if (s->tx_err || job->cancel) {
 			if (!job->error)
-				job->error = job->cancel ? -ECANCELED : s->tx_err;
+				job->error = job->cancel ? -ECANCELED
+							 : s->tx_err;
 			zc__tx_advance(s);
 			continue;
 		}
@@ -273,7 +274,8 @@ static void zc__rx_kick(struct zc_sock *s)
 		op->sock = s;
 		op->kind = ZC__OP_RECV;
 		op->len = job->len;
-		s->rx_busy = true; /* before the backend sees it, as for sends */
+		s->rx_busy =
+			true; /* before the backend sees it, as for sends */
 		s->rx_op = op;
 		s->ops++;
 		job->inflight++;
@@ -340,8 +342,7 @@ static bool zc__err_is_local(int err)
 	case -ENOBUFS:
 	case -ECANCELED:
 	case -EMSGSIZE:
-	case -EBUSY:
-		return true;
+	case -EBUSY: return true;
 	}
 	return false;
 }
@@ -377,7 +378,8 @@ static void zc__send_result(struct zc__op *op, int res, bool notif_follows)
 	s->tx_busy = false;
 	s->tx_op = NULL;
 	job->inflight--;
-	if (op->kind == ZC__OP_SEND_ZC) /* the backend may have made it a copy */
+	if (op->kind ==
+	    ZC__OP_SEND_ZC) /* the backend may have made it a copy */
 		ZC__STAT_ADD(s, sends_zc, 1);
 	if (res > 0) {
 		job->off += (size_t)res;
@@ -467,16 +469,10 @@ void zc__op_result(struct zc__op *op, int res, bool notif_follows)
 
 	s->ops--;
 	switch (op->kind) {
-	case ZC__OP_CANCEL:
-		zc__op_put(s->e, op);
-		break;
-	case ZC__OP_RECV:
-		zc__recv_result(op, res);
-		break;
+	case ZC__OP_CANCEL: zc__op_put(s->e, op); break;
+	case ZC__OP_RECV: zc__recv_result(op, res); break;
 	case ZC__OP_SEND:
-	case ZC__OP_SEND_ZC:
-		zc__send_result(op, res, notif_follows);
-		break;
+	case ZC__OP_SEND_ZC: zc__send_result(op, res, notif_follows); break;
 	}
 	zc__sock_kick(s);
 }

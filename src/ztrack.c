@@ -59,9 +59,8 @@ int zc__ztrack_push(struct zc__ztrack *t, void *entry)
 	return 0;
 }
 
-unsigned int zc__ztrack_release(struct zc__ztrack *t, uint32_t lo,
-				uint32_t hi, void (*fn)(void *ctx, void *entry),
-				void *ctx)
+unsigned int zc__ztrack_release(struct zc__ztrack *t, uint32_t lo, uint32_t hi,
+				void (*fn)(void *ctx, void *entry), void *ctx)
 {
 	/* Widen: lo is at most 2^31 away from the lowest outstanding id. */
 	uint64_t lo64 = t->base + (int64_t)(int32_t)(lo - (uint32_t)t->base);

@@ -34,8 +34,7 @@ uint64_t zc__ztrack_count(const struct zc__ztrack *t);
  * Release the range [lo, hi]: fn(ctx, entry) for each entry still held.
  * Ids outside what is outstanding are ignored. Return: entries released.
  */
-unsigned int zc__ztrack_release(struct zc__ztrack *t, uint32_t lo,
-				uint32_t hi, void (*fn)(void *ctx, void *entry),
-				void *ctx);
+unsigned int zc__ztrack_release(struct zc__ztrack *t, uint32_t lo, uint32_t hi,
+				void (*fn)(void *ctx, void *entry), void *ctx);
 
 #endif

@@ -13,10 +13,10 @@
 #include <errno.h>
 #include <unistd.h>
 
-#define NSOCK 4
+#define NSOCK	 4
 #define PER_SOCK 16
-#define JOB (1 * H_MIB)
-#define BUDGET (8 * H_MIB)
+#define JOB	 (1 * H_MIB)
+#define BUDGET	 (8 * H_MIB)
 
 static uint64_t max_pinned;
 
@@ -113,7 +113,8 @@ static void max_jobs(struct zc_engine *e)
 	H_CHECK(ret == -EAGAIN, "5th job over a cap of 4: %d, want -EAGAIN",
 		ret);
 	jobs.n = 4;
-	H_CHECK(h_run_jobs(e, &jobs, 5000) >= 0, "capped jobs did not complete");
+	H_CHECK(h_run_jobs(e, &jobs, 5000) >= 0, "capped jobs did not "
+						 "complete");
 	jobs.n = 5;
 	H_OK(h_write(&jobs, 4, s, mem + 4 * 64 * H_KIB, 64 * H_KIB, NULL));
 	H_CHECK(h_run_jobs(e, &jobs, 5000) >= 0, "job after the cap: no end");

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #define NJOBS 4
-#define JOB (1 * H_MIB)
-#define SEED 31
+#define JOB   (1 * H_MIB)
+#define SEED  31
 
 static void expect_timeouts(struct h_jobs *jobs, double t0, double lo,
 			    double hi, const char *what)

@@ -13,8 +13,8 @@
 #include "seccomp.h"
 
 #define NJOBS 16
-#define JOB (4 * H_MIB)
-#define SEED 5
+#define JOB   (4 * H_MIB)
+#define SEED  5
 
 int main(void)
 {

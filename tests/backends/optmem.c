@@ -85,8 +85,8 @@ int main(void)
 		int ret = zc_engine_create(&e, &p);
 
 		if (ret < 0) {
-			h_info("backend %d unavailable (%d): not run", p.backend,
-			       ret);
+			h_info("backend %d unavailable (%d): not run",
+			       p.backend, ret);
 			continue;
 		}
 		H_OK(zc_engine_setopt(e, ZC_OPT_ZC_THRESHOLD, 1));

@@ -37,7 +37,8 @@ void transfer(struct zc_engine *e, int njobs, size_t job, bool pool,
 	h_jobs_expect_once(&jobs, what);
 	h_jobs_expect_order(&jobs, what);
 	for (int i = 0; i < njobs; i++)
-		H_CHECK(jobs.job[i].r.res == (ssize_t)job && !jobs.job[i].r.error,
+		H_CHECK(jobs.job[i].r.res == (ssize_t)job &&
+				!jobs.job[i].r.error,
 			"%s: job %d: res %zd error %d", what, i,
 			jobs.job[i].r.res, jobs.job[i].r.error);
 	H_OK(zc_sock_stats(s, &st));

@@ -11,13 +11,13 @@
 
 static int failures;
 
-#define CHECK(cond)                                                       \
-	do {                                                              \
-		if (!(cond)) {                                            \
+#define CHECK(cond)                                                        \
+	do {                                                               \
+		if (!(cond)) {                                             \
 			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, \
-				#cond);                                   \
-			failures++;                                       \
-		}                                                         \
+				#cond);                                    \
+			failures++;                                        \
+		}                                                          \
 	} while (0)
 
 static void test_parse_size(void)

@@ -14,13 +14,13 @@
 static int failures;
 static int seen[N];
 
-#define CHECK(cond)                                                       \
-	do {                                                              \
-		if (!(cond)) {                                            \
+#define CHECK(cond)                                                        \
+	do {                                                               \
+		if (!(cond)) {                                             \
 			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, \
-				#cond);                                   \
-			failures++;                                       \
-		}                                                         \
+				#cond);                                    \
+			failures++;                                        \
+		}                                                          \
 	} while (0)
 
 static void on_release(void *ctx, void *entry)
@@ -125,8 +125,8 @@ static void test_long_run(void)
 			zc__ztrack_push(&t, &seen[round * 64 + i]);
 		/* Reverse order within the round. */
 		for (int i = 63; i >= 0; i -= 8)
-			zc__ztrack_release(&t, kid + i - 7, kid + i,
-					   on_release, NULL);
+			zc__ztrack_release(&t, kid + i - 7, kid + i, on_release,
+					   NULL);
 		kid += 64;
 	}
 	CHECK(count_seen(0, N - 1, 1) == 0);
