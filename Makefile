@@ -31,6 +31,7 @@ check-fast: build
 
 bench: build
 	bench/run.sh $(BUILD)
+	bench/run-msgzc.sh $(BUILD)
 
 install: build
 	meson install -C $(BUILD)

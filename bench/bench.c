@@ -42,7 +42,8 @@ static void usage(const char *prog, unsigned int allowed)
 
 	fprintf(stderr,
 		"usage: %s -m MODE [-s MSG_BYTES] [-n BUFFERS] [-t SECONDS]\n"
-		"       [-c SEND_CPU,RECV_CPU | -c none]\nmodes:",
+		"       [-c SEND_CPU,RECV_CPU | -c none] [-b BACKEND (lib-send)]\n"
+		"modes:",
 		prog);
 	for (m = 0; m < sizeof(mode_names) / sizeof(mode_names[0]); m++)
 		if (allowed & (1U << m))
@@ -64,7 +65,7 @@ void bench_parse(int argc, char **argv, struct bench_cfg *cfg,
 		cfg->cpu_send = 0;
 		cfg->cpu_recv = 1;
 	}
-	while ((opt = getopt(argc, argv, "m:s:n:t:c:h")) != -1) {
+	while ((opt = getopt(argc, argv, "m:s:n:t:c:b:h")) != -1) {
 		switch (opt) {
 		case 'm':
 			for (i = 0; i < sizeof(mode_names) / sizeof(*mode_names);
@@ -80,6 +81,9 @@ void bench_parse(int argc, char **argv, struct bench_cfg *cfg,
 			break;
 		case 't':
 			cfg->secs = strtod(optarg, NULL);
+			break;
+		case 'b':
+			cfg->backend = optarg;
 			break;
 		case 'c':
 			if (!strcmp(optarg, "none"))

@@ -13,9 +13,9 @@
 #include <sys/types.h>
 
 enum bench_mode {
-	BENCH_SEND,	/* plain send(2) loop (raw-uring only: the baseline) */
-	BENCH_COPY,	/* IORING_OP_SEND / tx_zcopy off */
-	BENCH_ZC,	/* IORING_OP_SEND_ZC from plain memory / tx_zcopy on */
+	BENCH_SEND,	/* plain blocking send(2) loop (raw only: the floor) */
+	BENCH_COPY,	/* IORING_OP_SEND / non-blocking send() / tx_zcopy off */
+	BENCH_ZC,	/* IORING_OP_SEND_ZC / send(MSG_ZEROCOPY) / tx_zcopy on */
 	BENCH_ZC_FIXED, /* SEND_ZC from registered buffers / on + pool */
 	BENCH_AUTO,	/* tx_zcopy auto (lib-send only) */
 };
@@ -27,6 +27,8 @@ struct bench_cfg {
 	double secs;	 /* how long to keep sending */
 	int cpu_send;	 /* CPU to pin the sender to, -1 = none */
 	int cpu_recv;	 /* CPU to pin the receiver to, -1 = none */
+	const char *backend; /* -b: lib-send's engine backend, NULL = as
+			      * ZCAIO_BACKEND says (else the best one) */
 };
 
 struct bench_conn {

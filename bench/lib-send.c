@@ -6,7 +6,9 @@
  * library keeps one send in flight and waits for the releases itself.
  *
  * Modes: copy (tx_zcopy off), zc (on, plain memory), zc-fixed (on, the
- * buffers inside a registered pool), auto. Prints one line (see bench.h).
+ * buffers inside a registered pool), auto. -b BACKEND (io_uring,
+ * msg_zerocopy, copy, auto) picks the engine's backend; without it,
+ * ZCAIO_BACKEND or the best one. Prints one line (see bench.h).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -61,6 +63,28 @@ static void on_close(struct zc_sock *s, int error, void *ud)
 	(void)s;
 	(void)error;
 	*(bool *)ud = true;
+}
+
+/* -b NAME, as ZCAIO_BACKEND spells it. */
+static int backend_of(const char *name)
+{
+	static const struct {
+		const char *name;
+		int backend;
+	} names[] = {
+		{ "auto", ZC_BACKEND_AUTO },
+		{ "io_uring", ZC_BACKEND_URING },
+		{ "uring", ZC_BACKEND_URING },
+		{ "msg_zerocopy", ZC_BACKEND_MSG_ZEROCOPY },
+		{ "msgzc", ZC_BACKEND_MSG_ZEROCOPY },
+		{ "copy", ZC_BACKEND_COPY },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i].name))
+			return names[i].backend;
+	return -1;
 }
 
 static int setup(struct lib *l, struct zc_engine *e, char **mem)
@@ -128,18 +152,28 @@ int main(int argc, char **argv)
 {
 	struct lib l = { 0 };
 	struct bench_conn conn;
+	struct zc_engine_params params = { 0 };
 	struct zc_engine *e;
 	struct zc_stats st;
-	char extra[160];
+	char extra[224];
 	struct bench_usage t0, t1;
 	double t_close;
 	bool closed = false;
+	const char *backend;
 	char *mem, *heap;
 	int ret;
 
 	bench_parse(argc, argv, &l.cfg, "lib-send",
 		    1U << BENCH_COPY | 1U << BENCH_ZC | 1U << BENCH_ZC_FIXED |
 			    1U << BENCH_AUTO);
+	if (l.cfg.backend) {
+		params.backend = backend_of(l.cfg.backend);
+		if (params.backend < 0) {
+			fprintf(stderr, "lib-send: unknown backend %s\n",
+				l.cfg.backend);
+			return 2;
+		}
+	}
 	mem = heap = bench_alloc(&l.cfg);
 	if (!mem)
 		return 1;
@@ -149,11 +183,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lib-send: connect: %s\n", strerror(-ret));
 		return 1;
 	}
-	ret = zc_engine_create(&e, NULL);
+	ret = zc_engine_create(&e, l.cfg.backend ? &params : NULL);
 	if (ret < 0) {
 		fprintf(stderr, "lib-send: engine: %s\n", zc_strerror(ret));
 		return 1;
 	}
+	backend = zc_engine_backend(e);
 	ret = setup(&l, e, &mem);
 	if (ret == 0)
 		ret = zc_sock_attach(e, conn.fd, &l.sock);
@@ -188,9 +223,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(extra, sizeof(extra),
-		 "sends=%llu short=%llu zc_mib=%llu zc_copied_mib=%llu "
+		 "backend=%s sends=%llu short=%llu zc_mib=%llu zc_copied_mib=%llu "
 		 "copied_mib=%llu",
-		 (unsigned long long)st.sends,
+		 backend, (unsigned long long)st.sends,
 		 (unsigned long long)st.short_sends,
 		 (unsigned long long)(st.bytes_zc >> 20),
 		 (unsigned long long)(st.bytes_zc_copied >> 20),

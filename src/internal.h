@@ -160,8 +160,10 @@ struct zc_sock {
 	int tx_err; /* a write failed: the stream is broken from here */
 	int rx_err;
 	bool closing, shut, aborted, close_queued, teardown;
-	int abort_err;	  /* what jobs fail with after an abort */
-	unsigned int ops; /* requests in flight (incl. cancels) */
+	int abort_err;	     /* what jobs fail with after an abort */
+	bool conn_check_due; /* a job's last release came: check before its
+			      * callback, once per batch of releases */
+	unsigned int ops;    /* requests in flight (incl. cancels) */
 	struct zc__op *tx_op, *rx_op;
 	struct zc__knobs knobs;
 	struct zc__auto autozc;

@@ -327,8 +327,10 @@ static void zc__close_progress(struct zc_sock *s)
 void zc__sock_kick(struct zc_sock *s)
 {
 	zc__tx_kick(s);
-	zc__rx_kick(s);
-	zc__close_progress(s);
+	if (!zc__list_empty(&s->rq))
+		zc__rx_kick(s);
+	if (s->closing)
+		zc__close_progress(s);
 }
 
 /* Errors that say nothing about the connection: the job failed alone. */
@@ -493,7 +495,7 @@ void zc__op_release(struct zc__op *op, bool copied)
 	if (job) {
 		job->notifs--;
 		if (!job->notifs && job->state == ZC__JOB_SENT && !job->error)
-			zc__conn_check(s);
+			s->conn_check_due = true;
 		if (copied)
 			job->bytes_copied += bytes;
 		else
@@ -779,6 +781,11 @@ static void zc__call_job(struct zc_engine *e, struct zc__job *job)
 
 	if (job->pool)
 		job->pool->users--;
+	/* All releases of a batch came before the callbacks: one check. */
+	if (s->conn_check_due && job->op == ZC_OP_WRITE) {
+		s->conn_check_due = false;
+		zc__conn_check(s);
+	}
 	/* Pages released by a reset or an abort, not by the peer's ack. */
 	if (job->op == ZC_OP_WRITE && !job->error && job->released_by_kernel &&
 	    (s->aborted || (s->tx_err && !zc__err_is_local(s->tx_err)))) {
