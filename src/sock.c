@@ -649,6 +649,7 @@ int zc_cancel(struct zc_sock *s, uint64_t id)
 		zc__cancel_op(s, s->tx_op);
 	if (job->op == ZC_OP_READ && s->rx_op && s->rx_op->job == job)
 		zc__cancel_op(s, s->rx_op);
+	zc__sock_kick(s); /* between two sends (budget): end it now */
 	return 0;
 }
 
