@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - the POSIX AIO layer's shared pieces. Not installed.
+ *
+ * Three rooms:
+ *   service.c  the engine, its thread, the descriptor table: everything
+ *              that touches zcaio runs on the one service thread;
+ *   posix.c    the aio_* semantics seen by callers in any thread:
+ *              checks, the aiocb tag, completion, notification, waiting;
+ *   zc_aio.c / preload.c   the exported names, each binding the layer to
+ *              its way of reaching glibc's own AIO.
+ */
+#ifndef ZCAIO_AIO_INTERNAL_H
+#define ZCAIO_AIO_INTERNAL_H
+
+#include <aio.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <zcaio.h>
+
+/* glibc's AIO: called directly (zc_aio_*) or found by dlsym (preload). */
+struct zc__aio_real {
+	int (*read)(struct aiocb *cb);
+	int (*write)(struct aiocb *cb);
+	int (*fsync)(int op, struct aiocb *cb);
+	int (*error)(const struct aiocb *cb);
+	ssize_t (*ret)(struct aiocb *cb);
+	int (*suspend)(const struct aiocb *const list[], int n,
+		       const struct timespec *timeout);
+	int (*cancel)(int fd, struct aiocb *cb);
+	int (*listio)(int mode, struct aiocb *const list[], int n,
+		      struct sigevent *sev);
+};
+
+enum zc__aio_state {
+	ZC__AIO_FREE,
+	ZC__AIO_QUEUED, /* handed over, the service thread has not seen it */
+	ZC__AIO_HELD,	/* non-blocking write waiting for socket space */
+	ZC__AIO_ENGINE, /* a zcaio job */
+	ZC__AIO_DONE,
+};
+
+struct zc__aio_fd;
+struct zc__aio_group;
+
+/* One request: lives from submission to completion; the aiocb is the
+ * caller's, never copied, and not touched after its error code is set. */
+struct zc__aio_req {
+	struct aiocb *cb;
+	struct zc__aio_req *next;     /* submit queue, held queue, free list */
+	struct zc__aio_req *lnext;    /* the socket's live list (service) */
+	struct zc__aio_req **lprev;
+	struct zc__aio_fd *f;
+	struct zc__aio_group *grp;
+	struct sigevent sev;	      /* copied at submission */
+	void *buf;
+	size_t len;
+	uint64_t id;		      /* zcaio job id */
+	uint32_t gen;
+	int op;			      /* LIO_READ or LIO_WRITE */
+	int state;
+	int tx_zcopy;		      /* ZCAIO_TX_ZCOPY when submitted */
+	bool nonblock;
+	bool pinned;		      /* a cancel still looks at it */
+	int cancel_ret;		      /* zc_cancel()'s answer */
+	ssize_t res;		      /* final result, once DONE */
+	int err;
+};
+
+/* A socket the layer serves. The table maps the caller's descriptor to it;
+ * the engine works on a duplicate the layer owns, so a close() by the
+ * caller never leaves the engine sending on a reused descriptor number. */
+struct zc__aio_fd {
+	int app_fd;
+	int fd; /* our duplicate */
+	dev_t dev;
+	ino_t ino;
+	unsigned int pending;	       /* requests not done; under the lock */
+	bool closed;		       /* the caller's descriptor is gone */
+	/* Service thread only: */
+	struct zc_sock *s;
+	struct zc__aio_req *live;      /* requests started, not done */
+	struct zc__aio_req *held, **held_tail;
+	unsigned int w_engine;	       /* write jobs in the engine */
+	bool want_out;		       /* waiting for POLLOUT */
+	bool detaching;
+	bool linked;		       /* in the service thread's list */
+	int64_t closed_ms;
+	struct zc__aio_fd *next;       /* every entry */
+};
+
+/* lio_listio(LIO_NOWAIT) with a notification: fires when refs reach 0. */
+struct zc__aio_group {
+	unsigned int refs;
+	struct sigevent sev;
+};
+
+/* posix.c */
+void zc__aio_complete(struct zc__aio_req *r, ssize_t res, int err);
+void zc__aio_notify(const struct sigevent *sev);
+void zc__aio_group_put(struct zc__aio_group *g);
+int zc__aio_submit(const struct zc__aio_real *real, struct aiocb *cb, int op,
+		   struct zc__aio_group *grp);
+int zc__aio_fsync(const struct zc__aio_real *real, int op, struct aiocb *cb);
+int zc__aio_error(const struct zc__aio_real *real, const struct aiocb *cb);
+ssize_t zc__aio_return(const struct zc__aio_real *real, struct aiocb *cb);
+int zc__aio_suspend(const struct zc__aio_real *real,
+		    const struct aiocb *const list[], int n,
+		    const struct timespec *timeout);
+int zc__aio_cancel(const struct zc__aio_real *real, int fd, struct aiocb *cb);
+int zc__aio_listio(const struct zc__aio_real *real, int mode,
+		   struct aiocb *const list[], int n, struct sigevent *sev);
+
+/* Who answers for an aiocb: its tag in glibc's reserved bytes says. */
+enum zc__aio_owner {
+	ZC__AIO_UNKNOWN = 0,
+	ZC__AIO_OURS = 1,
+	ZC__AIO_GLIBC = 2,
+	ZC__AIO_RETURNED = 3, /* aio_return() was called */
+};
+
+void zc__aio_tag_set(struct aiocb *cb, struct zc__aio_req *r, int owner);
+int zc__aio_tag_owner(const struct aiocb *cb);
+struct zc__aio_req *zc__aio_tag_req(const struct aiocb *cb, uint32_t *gen);
+
+/* service.c */
+struct stat;
+int zc__aio_start(void);
+int zc__aio_enqueue(struct aiocb *cb, int op, const struct stat *st,
+		    struct zc__aio_group *grp, int tx_zcopy, bool nonblock);
+int zc__aio_cancel_fd(int fd, const struct stat *st, struct aiocb *cb);
+void zc__aio_fd_closing(int fd);
+uint32_t zc__aio_done_seq(void);
+int zc__aio_wait_done(uint32_t seq, const struct timespec *rel);
+
+#endif /* ZCAIO_AIO_INTERNAL_H */

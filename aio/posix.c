@@ -1,0 +1,643 @@
+// SPDX-License-Identifier: MIT
+/*
+ * posix.c - what aio_* callers see, in any thread: argument checks, which
+ * side serves an aiocb (zcaio for stream sockets, glibc for the rest),
+ * completion into the caller's aiocb, notification and waiting.
+ *
+ * State lives in glibc's own struct aiocb, as glibc keeps it: __error_code
+ * (EINPROGRESS until done, written last, with release order) and
+ * __return_value. A tag in its reserved bytes says who served it, so that
+ * aio_error() on an aiocb nobody saw gives EINVAL and calls on a file's
+ * aiocb reach glibc. The tag holds a magic number mixed with the aiocb's
+ * address (a copied aiocb does not pass for the original) and with this
+ * library's own address (a second copy of the layer in the process does
+ * not take the first one's aiocbs).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define ZC__AIO_PRIO_MAX 20	/* glibc's AIO_PRIO_DELTA_MAX */
+#define ZC__AIO_LISTIO_MAX 4096 /* entries in one lio_listio() */
+#define ZC__AIO_MAGIC 0x7a63616961696f31ULL
+
+struct zc__aio_tag {
+	uint64_t magic;
+	struct zc__aio_req *req;
+	uint32_t gen;
+	uint32_t owner;
+};
+
+_Static_assert(sizeof(struct zc__aio_tag) <=
+		       sizeof(((struct aiocb *)0)->__glibc_reserved),
+	       "the tag must fit glibc's reserved bytes");
+_Static_assert(sizeof(struct aiocb) == sizeof(struct aiocb64) &&
+		       offsetof(struct aiocb, __glibc_reserved) ==
+			       offsetof(struct aiocb64, __glibc_reserved),
+	       "aiocb and aiocb64 must share their layout (64-bit only)");
+
+static const char zc__aio_instance;
+
+static uint64_t zc__aio_magic(const struct aiocb *cb)
+{
+	return ZC__AIO_MAGIC ^ (uintptr_t)cb ^
+	       ((uint64_t)(uintptr_t)&zc__aio_instance << 16);
+}
+
+void zc__aio_tag_set(struct aiocb *cb, struct zc__aio_req *r, int owner)
+{
+	struct zc__aio_tag t = {
+		.magic = zc__aio_magic(cb),
+		.req = r,
+		.gen = r ? r->gen : 0,
+		.owner = (uint32_t)owner,
+	};
+
+	memcpy(cb->__glibc_reserved, &t, sizeof(t));
+}
+
+static bool zc__aio_tag_get(const struct aiocb *cb, struct zc__aio_tag *t)
+{
+	memcpy(t, cb->__glibc_reserved, sizeof(*t));
+	return t->magic == zc__aio_magic(cb);
+}
+
+int zc__aio_tag_owner(const struct aiocb *cb)
+{
+	struct zc__aio_tag t;
+
+	return zc__aio_tag_get(cb, &t) ? (int)t.owner : ZC__AIO_UNKNOWN;
+}
+
+struct zc__aio_req *zc__aio_tag_req(const struct aiocb *cb, uint32_t *gen)
+{
+	struct zc__aio_tag t;
+
+	if (!zc__aio_tag_get(cb, &t) || t.owner != ZC__AIO_OURS)
+		return NULL;
+	*gen = t.gen;
+	return t.req;
+}
+
+static int zc__aio_fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+/* A pointer we can tell is bad without touching it. */
+static bool zc__aio_bad_ptr(const void *p)
+{
+	return !p || ((uintptr_t)p & (alignof(struct aiocb) - 1));
+}
+
+static int zc__aio_load_err(const struct aiocb *cb)
+{
+	return __atomic_load_n(&cb->__error_code, __ATOMIC_ACQUIRE);
+}
+
+/* ---- notification ---- */
+
+static bool zc__aio_signo_ok(int signo)
+{
+	return signo > 0 && signo < NSIG;
+}
+
+static int zc__aio_sev_check(const struct sigevent *sev)
+{
+	switch (sev->sigev_notify) {
+	case SIGEV_NONE:
+		return 0;
+	case SIGEV_SIGNAL:
+		return zc__aio_signo_ok(sev->sigev_signo) ? 0 : -EINVAL;
+	case SIGEV_THREAD:
+		return sev->sigev_notify_function ? 0 : -EINVAL;
+	case SIGEV_THREAD_ID:
+		return zc__aio_signo_ok(sev->sigev_signo) &&
+				       sev->_sigev_un._tid > 0 ?
+			       0 :
+			       -EINVAL;
+	}
+	return -EINVAL;
+}
+
+/* Like sigqueue(3), with si_code SI_ASYNCIO as POSIX asks for AIO. */
+static void zc__aio_queue_signal(pid_t tid, int signo, union sigval v)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	si.si_signo = signo;
+	si.si_code = SI_ASYNCIO;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value = v;
+	if (tid)
+		syscall(SYS_rt_tgsigqueueinfo, getpid(), tid, signo, &si);
+	else
+		syscall(SYS_rt_sigqueueinfo, getpid(), signo, &si);
+}
+
+struct zc__aio_thread_call {
+	void (*fn)(union sigval);
+	union sigval v;
+};
+
+static void *zc__aio_thread_main(void *arg)
+{
+	struct zc__aio_thread_call c = *(struct zc__aio_thread_call *)arg;
+	sigset_t all;
+
+	free(arg);
+	/* As glibc's notification threads: signals go to the program's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, NULL);
+	c.fn(c.v);
+	return NULL;
+}
+
+/* SIGEV_THREAD: a new thread per notification, with the caller's attrs. */
+static void zc__aio_spawn(const struct sigevent *sev)
+{
+	pthread_attr_t own, *attr = sev->sigev_notify_attributes;
+	struct zc__aio_thread_call *c = malloc(sizeof(*c));
+	int detach = PTHREAD_CREATE_DETACHED, tries;
+	pthread_t th;
+
+	if (!c)
+		return;
+	c->fn = sev->sigev_notify_function;
+	c->v = sev->sigev_value;
+	if (!attr) {
+		pthread_attr_init(&own);
+		pthread_attr_setdetachstate(&own, PTHREAD_CREATE_DETACHED);
+		attr = &own;
+	} else {
+		pthread_attr_getdetachstate(attr, &detach);
+	}
+	/* Thread creation fails only on a transient shortage: retry. */
+	for (tries = 0; tries < 100; tries++) {
+		if (!pthread_create(&th, attr, zc__aio_thread_main, c)) {
+			if (detach != PTHREAD_CREATE_DETACHED)
+				pthread_detach(th);
+			c = NULL;
+			break;
+		}
+		usleep(1000);
+	}
+	free(c);
+	if (attr == &own)
+		pthread_attr_destroy(&own);
+}
+
+void zc__aio_notify(const struct sigevent *sev)
+{
+	switch (sev->sigev_notify) {
+	case SIGEV_SIGNAL:
+		zc__aio_queue_signal(0, sev->sigev_signo, sev->sigev_value);
+		break;
+	case SIGEV_THREAD_ID:
+		zc__aio_queue_signal(sev->_sigev_un._tid, sev->sigev_signo,
+				     sev->sigev_value);
+		break;
+	case SIGEV_THREAD:
+		zc__aio_spawn(sev);
+		break;
+	}
+}
+
+void zc__aio_group_put(struct zc__aio_group *grp)
+{
+	if (!grp || __atomic_sub_fetch(&grp->refs, 1, __ATOMIC_SEQ_CST))
+		return;
+	zc__aio_notify(&grp->sev);
+	free(grp);
+}
+
+/* glibc's part of a mixed lio_listio(LIO_NOWAIT) is done. */
+static void zc__aio_group_glibc_done(union sigval v)
+{
+	zc__aio_group_put(v.sival_ptr);
+}
+
+/* Fill the caller's aiocb; after the error code is stored it is theirs. */
+void zc__aio_complete(struct zc__aio_req *r, ssize_t res, int err)
+{
+	struct aiocb *cb = r->cb;
+
+	cb->__return_value = err ? -1 : res;
+	__atomic_store_n(&cb->__error_code, err, __ATOMIC_RELEASE);
+	zc__aio_notify(&r->sev);
+	zc__aio_group_put(r->grp);
+	r->grp = NULL;
+}
+
+/* ---- submission ---- */
+
+/* ZCAIO_TX_ZCOPY, read for every job, like the original's sysctl. */
+static int zc__aio_env_zcopy(void)
+{
+	const char *v = getenv("ZCAIO_TX_ZCOPY");
+
+	if (!v)
+		return ZC_TX_INHERIT;
+	if (!strcmp(v, "off") || !strcmp(v, "0"))
+		return ZC_TX_OFF;
+	if (!strcmp(v, "on") || !strcmp(v, "1"))
+		return ZC_TX_ON;
+	if (!strcmp(v, "auto"))
+		return ZC_TX_AUTO;
+	return ZC_TX_INHERIT;
+}
+
+/*
+ * One read or write. Return 0 (queued: ours, or glibc's when @to_glibc is
+ * NULL), 1 (glibc's to serve, *@to_glibc set) or -errno.
+ */
+static int zc__aio_submit_one(const struct zc__aio_real *real,
+			      struct aiocb *cb, int op,
+			      struct zc__aio_group *grp, bool *to_glibc)
+{
+	struct stat st;
+	int ret, fl;
+
+	if (zc__aio_bad_ptr(cb))
+		return -EINVAL;
+	if (cb->aio_reqprio < 0 || cb->aio_reqprio > ZC__AIO_PRIO_MAX ||
+	    cb->aio_nbytes > SSIZE_MAX ||
+	    zc__aio_sev_check(&cb->aio_sigevent) < 0)
+		return -EINVAL;
+	if (fstat(cb->aio_fildes, &st) < 0)
+		return -EBADF;
+	if (!S_ISSOCK(st.st_mode) || zc__aio_start() < 0)
+		goto glibc;
+	if (!cb->aio_buf && cb->aio_nbytes)
+		return -EFAULT;
+	fl = fcntl(cb->aio_fildes, F_GETFL);
+	if (fl < 0)
+		return -EBADF;
+	ret = zc__aio_enqueue(cb, op, &st, grp,
+			      op == LIO_WRITE ? zc__aio_env_zcopy() :
+						ZC_TX_INHERIT,
+			      fl & O_NONBLOCK);
+	if (ret != 1)
+		return ret;
+glibc:
+	zc__aio_tag_set(cb, NULL, ZC__AIO_GLIBC);
+	if (to_glibc) {
+		*to_glibc = true;
+		return 1;
+	}
+	ret = op == LIO_READ ? real->read(cb) : real->write(cb);
+	return ret < 0 ? -errno : 0;
+}
+
+int zc__aio_submit(const struct zc__aio_real *real, struct aiocb *cb, int op,
+		   struct zc__aio_group *grp)
+{
+	int ret = zc__aio_submit_one(real, cb, op, grp, NULL);
+
+	return ret < 0 ? zc__aio_fail(-ret) : 0;
+}
+
+/* Sockets have nothing to sync: glibc serves every aio_fsync(). */
+int zc__aio_fsync(const struct zc__aio_real *real, int op, struct aiocb *cb)
+{
+	if (zc__aio_bad_ptr(cb))
+		return zc__aio_fail(EINVAL);
+	zc__aio_tag_set(cb, NULL, ZC__AIO_GLIBC);
+	return real->fsync(op, cb);
+}
+
+/* ---- status ---- */
+
+int zc__aio_error(const struct zc__aio_real *real, const struct aiocb *cb)
+{
+	if (zc__aio_bad_ptr(cb))
+		return zc__aio_fail(EINVAL);
+	switch (zc__aio_tag_owner(cb)) {
+	case ZC__AIO_OURS:
+		return zc__aio_load_err(cb);
+	case ZC__AIO_GLIBC:
+		return real->error(cb);
+	}
+	return zc__aio_fail(EINVAL);
+}
+
+ssize_t zc__aio_return(const struct zc__aio_real *real, struct aiocb *cb)
+{
+	ssize_t v;
+	int err;
+
+	if (zc__aio_bad_ptr(cb))
+		return zc__aio_fail(EINVAL);
+	switch (zc__aio_tag_owner(cb)) {
+	case ZC__AIO_OURS:
+		err = zc__aio_load_err(cb);
+		if (err == EINPROGRESS)
+			return zc__aio_fail(EINVAL);
+		v = cb->__return_value;
+		zc__aio_tag_set(cb, NULL, ZC__AIO_RETURNED);
+		if (v < 0)
+			errno = err;
+		return v;
+	case ZC__AIO_GLIBC:
+		v = real->ret(cb);
+		err = errno;
+		zc__aio_tag_set(cb, NULL, ZC__AIO_RETURNED);
+		errno = err;
+		return v;
+	}
+	return zc__aio_fail(EINVAL);
+}
+
+/* ---- waiting ---- */
+
+static int zc__aio_ts_check(const struct timespec *ts)
+{
+	return ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L ?
+		       -EINVAL :
+		       0;
+}
+
+static struct timespec zc__aio_ts_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts;
+}
+
+/* @deadline - now, or false when it has passed. */
+static bool zc__aio_ts_left(const struct timespec *deadline,
+			    struct timespec *left)
+{
+	struct timespec now = zc__aio_ts_now();
+
+	left->tv_sec = deadline->tv_sec - now.tv_sec;
+	left->tv_nsec = deadline->tv_nsec - now.tv_nsec;
+	if (left->tv_nsec < 0) {
+		left->tv_nsec += 1000000000L;
+		left->tv_sec--;
+	}
+	return left->tv_sec > 0 || (left->tv_sec == 0 && left->tv_nsec > 0);
+}
+
+/*
+ * Whether any entry is no longer in progress (1), else 0; the glibc ones
+ * still in progress are collected in @gl.
+ */
+static int zc__aio_scan(const struct zc__aio_real *real,
+			const struct aiocb *const list[], int n,
+			const struct aiocb **gl, int *ng, bool *ours)
+{
+	int i;
+
+	*ng = 0;
+	*ours = false;
+	for (i = 0; i < n; i++) {
+		const struct aiocb *cb = list[i];
+
+		if (!cb)
+			continue;
+		if (zc__aio_bad_ptr(cb))
+			return -EINVAL;
+		switch (zc__aio_tag_owner(cb)) {
+		case ZC__AIO_OURS:
+			if (zc__aio_load_err(cb) != EINPROGRESS)
+				return 1;
+			*ours = true;
+			break;
+		case ZC__AIO_GLIBC:
+			if (real->error(cb) != EINPROGRESS)
+				return 1;
+			gl[(*ng)++] = cb;
+			break;
+		default:
+			return 1; /* not in progress: nothing to wait for */
+		}
+	}
+	return 0;
+}
+
+int zc__aio_suspend(const struct zc__aio_real *real,
+		    const struct aiocb *const list[], int n,
+		    const struct timespec *timeout)
+{
+	const struct aiocb *stack_gl[32], **gl = stack_gl;
+	struct timespec deadline, left, slice;
+	int ret, ng;
+	bool ours;
+
+	if (n < 0 || (n && !list) || (timeout && zc__aio_ts_check(timeout)))
+		return zc__aio_fail(EINVAL);
+	if (n > 32 && !(gl = calloc((size_t)n, sizeof(*gl))))
+		return zc__aio_fail(EAGAIN);
+	if (timeout) {
+		deadline = zc__aio_ts_now();
+		deadline.tv_sec += timeout->tv_sec;
+		deadline.tv_nsec += timeout->tv_nsec;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_nsec -= 1000000000L;
+			deadline.tv_sec++;
+		}
+	}
+	for (;;) {
+		uint32_t seq = zc__aio_done_seq();
+
+		ret = zc__aio_scan(real, list, n, gl, &ng, &ours);
+		if (ret)
+			break;
+		if (!ours && !ng) {
+			ret = 1;
+			break;
+		}
+		if (timeout && !zc__aio_ts_left(&deadline, &left)) {
+			ret = -EAGAIN;
+			break;
+		}
+		if (ng) {
+			/* Both kinds: let glibc wait in short slices. */
+			slice = (struct timespec){ .tv_nsec = 1000000 };
+			if (!ours && timeout)
+				slice = left;
+			ret = real->suspend(gl, ng, ours || timeout ? &slice :
+								  NULL);
+			if (ret < 0 && errno == EINTR) {
+				ret = -EINTR;
+				break;
+			}
+			continue;
+		}
+		ret = zc__aio_wait_done(seq, timeout ? &left : NULL);
+		if (ret == -EINTR)
+			break;
+	}
+	if (gl != stack_gl)
+		free(gl);
+	return ret < 0 ? zc__aio_fail(-ret) : 0;
+}
+
+/* ---- cancel ---- */
+
+int zc__aio_cancel(const struct zc__aio_real *real, int fd, struct aiocb *cb)
+{
+	struct stat st;
+	int ret;
+
+	if (fstat(fd, &st) < 0)
+		return zc__aio_fail(EBADF);
+	if (cb && zc__aio_bad_ptr(cb))
+		return zc__aio_fail(EINVAL);
+	if (cb && cb->aio_fildes != fd)
+		return zc__aio_fail(EINVAL);
+	if (!S_ISSOCK(st.st_mode))
+		return real->cancel(fd, cb);
+	if (cb) {
+		switch (zc__aio_tag_owner(cb)) {
+		case ZC__AIO_GLIBC:
+			return real->cancel(fd, cb);
+		case ZC__AIO_OURS:
+			if (zc__aio_load_err(cb) != EINPROGRESS)
+				return AIO_ALLDONE;
+			break;
+		default:
+			return AIO_ALLDONE;
+		}
+	}
+	ret = zc__aio_cancel_fd(fd, &st, cb);
+	if (ret == 1) /* a socket we do not serve */
+		return cb ? AIO_ALLDONE : real->cancel(fd, NULL);
+	return ret < 0 ? zc__aio_fail(-ret) : ret;
+}
+
+/* ---- lio_listio ---- */
+
+static void zc__aio_fail_cb(struct aiocb *cb, int err)
+{
+	zc__aio_tag_set(cb, NULL, ZC__AIO_OURS);
+	cb->__return_value = -1;
+	__atomic_store_n(&cb->__error_code, err, __ATOMIC_RELEASE);
+}
+
+/* LIO_WAIT: until none of our entries is in progress (signals restart). */
+static bool zc__aio_wait_ours(struct aiocb *const list[], int n)
+{
+	bool failed;
+	int i;
+
+	for (;;) {
+		uint32_t seq = zc__aio_done_seq();
+		bool busy = false;
+
+		failed = false;
+		for (i = 0; i < n; i++) {
+			struct aiocb *cb = list[i];
+			int err;
+
+			if (!cb || cb->aio_lio_opcode == LIO_NOP ||
+			    zc__aio_tag_owner(cb) != ZC__AIO_OURS)
+				continue;
+			err = zc__aio_load_err(cb);
+			if (err == EINPROGRESS)
+				busy = true;
+			else if (err)
+				failed = true;
+		}
+		if (!busy)
+			return failed;
+		zc__aio_wait_done(seq, NULL);
+	}
+}
+
+int zc__aio_listio(const struct zc__aio_real *real, int mode,
+		   struct aiocb *const list[], int n, struct sigevent *sev)
+{
+	struct zc__aio_group *grp = NULL;
+	struct aiocb **gl = NULL;
+	struct sigevent gsev;
+	bool failed = false;
+	int i, ng = 0, ret;
+
+	if ((mode != LIO_WAIT && mode != LIO_NOWAIT) || n < 0 ||
+	    n > ZC__AIO_LISTIO_MAX || (n && !list))
+		return zc__aio_fail(EINVAL);
+	if (mode == LIO_NOWAIT && sev) {
+		if (zc__aio_sev_check(sev) < 0)
+			return zc__aio_fail(EINVAL);
+		if (sev->sigev_notify != SIGEV_NONE) {
+			grp = calloc(1, sizeof(*grp));
+			if (!grp)
+				return zc__aio_fail(EAGAIN);
+			grp->refs = 1; /* ours, until every entry is queued */
+			grp->sev = *sev;
+		}
+	}
+	if (n && !(gl = calloc((size_t)n, sizeof(*gl)))) {
+		free(grp);
+		return zc__aio_fail(EAGAIN);
+	}
+	for (i = 0; i < n; i++) {
+		struct aiocb *cb = list[i];
+		bool to_glibc = false;
+		int op;
+
+		if (!cb || zc__aio_bad_ptr(cb))
+			continue;
+		op = cb->aio_lio_opcode;
+		if (op == LIO_NOP)
+			continue;
+		if (op != LIO_READ && op != LIO_WRITE) {
+			zc__aio_fail_cb(cb, EINVAL);
+			failed = true;
+			continue;
+		}
+		ret = zc__aio_submit_one(real, cb, op, grp, &to_glibc);
+		if (ret < 0) {
+			zc__aio_fail_cb(cb, -ret);
+			failed = true;
+		} else if (to_glibc) {
+			gl[ng++] = cb;
+		}
+	}
+	if (ng) {
+		struct sigevent *gs = NULL;
+
+		if (mode == LIO_NOWAIT && grp) {
+			gsev = (struct sigevent){
+				.sigev_notify = SIGEV_THREAD,
+				.sigev_value.sival_ptr = grp,
+				.sigev_notify_function =
+					zc__aio_group_glibc_done,
+			};
+			__atomic_add_fetch(&grp->refs, 1, __ATOMIC_SEQ_CST);
+			gs = &gsev;
+		}
+		if (real->listio(mode, gl, ng, gs) < 0) {
+			failed = true;
+			/*
+			 * glibc notifies despite EIO (some queued); otherwise
+			 * nothing was queued. Our own reference is still held,
+			 * so this never drops the last one.
+			 */
+			if (gs && errno != EIO)
+				__atomic_sub_fetch(&grp->refs, 1,
+						   __ATOMIC_SEQ_CST);
+		}
+	}
+	free(gl);
+	if (mode == LIO_WAIT && zc__aio_wait_ours(list, n))
+		failed = true;
+	zc__aio_group_put(grp);
+	return failed ? zc__aio_fail(EIO) : 0;
+}

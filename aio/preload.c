@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * preload.c - libzcaio-aio-preload.so: the standard aio_* names (and their
+ * *64 twins, the same functions on 64-bit) for unmodified programs under
+ * LD_PRELOAD. Stream sockets go to the layer; everything else reaches
+ * glibc's own functions, found with dlsym(RTLD_NEXT).
+ *
+ * close() is interposed too, so the layer learns at once that a socket's
+ * descriptor number is about to be reused (see service.c for what happens
+ * to the requests still pending on it).
+ */
+/* The plain names, not their _FILE_OFFSET_BITS=64 redirections. */
+#undef _FILE_OFFSET_BITS
+#include <dlfcn.h>
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define ZC_AIO_API __attribute__((visibility("default")))
+
+static struct zc__aio_real zc__aio_next;
+static int (*zc__aio_next_close)(int fd);
+static pthread_once_t zc__aio_next_once = PTHREAD_ONCE_INIT;
+
+static void zc__aio_next_init(void)
+{
+	struct zc__aio_real r = {
+		.read = dlsym(RTLD_NEXT, "aio_read"),
+		.write = dlsym(RTLD_NEXT, "aio_write"),
+		.fsync = dlsym(RTLD_NEXT, "aio_fsync"),
+		.error = dlsym(RTLD_NEXT, "aio_error"),
+		.ret = dlsym(RTLD_NEXT, "aio_return"),
+		.suspend = dlsym(RTLD_NEXT, "aio_suspend"),
+		.cancel = dlsym(RTLD_NEXT, "aio_cancel"),
+		.listio = dlsym(RTLD_NEXT, "lio_listio"),
+	};
+
+	zc__aio_next = r;
+}
+
+/* NULL when glibc's AIO cannot be found: then only sockets work. */
+static const struct zc__aio_real *zc__aio_real(void)
+{
+	pthread_once(&zc__aio_next_once, zc__aio_next_init);
+	return &zc__aio_next;
+}
+
+ZC_AIO_API int aio_read(struct aiocb *cb)
+{
+	const struct zc__aio_real *r = zc__aio_real();
+
+	if (!r->read)
+		return errno = ENOSYS, -1;
+	return zc__aio_submit(r, cb, LIO_READ, NULL);
+}
+
+ZC_AIO_API int aio_write(struct aiocb *cb)
+{
+	const struct zc__aio_real *r = zc__aio_real();
+
+	if (!r->write)
+		return errno = ENOSYS, -1;
+	return zc__aio_submit(r, cb, LIO_WRITE, NULL);
+}
+
+ZC_AIO_API int aio_fsync(int op, struct aiocb *cb)
+{
+	const struct zc__aio_real *r = zc__aio_real();
+
+	if (!r->fsync)
+		return errno = ENOSYS, -1;
+	return zc__aio_fsync(r, op, cb);
+}
+
+ZC_AIO_API int aio_error(const struct aiocb *cb)
+{
+	const struct zc__aio_real *r = zc__aio_real();
+
+	if (!r->error)
+		return errno = ENOSYS, -1;
+	return zc__aio_error(r, cb);
+}
+
+ZC_AIO_API ssize_t aio_return(struct aiocb *cb)
+{
+	const struct zc__aio_real *r = zc__aio_real();
+
+	if (!r->ret)
+		return errno = ENOSYS, -1;
+	return zc__aio_return(r, cb);
+}
+
+ZC_AIO_API int aio_suspend(const struct aiocb *const list[], int n,
+			   const struct timespec *timeout)
+{
+	const struct zc__aio_real *r = zc__aio_real();
+
+	if (!r->suspend)
+		return errno = ENOSYS, -1;
+	return zc__aio_suspend(r, list, n, timeout);
+}
+
+ZC_AIO_API int aio_cancel(int fd, struct aiocb *cb)
+{
+	const struct zc__aio_real *r = zc__aio_real();
+
+	if (!r->cancel)
+		return errno = ENOSYS, -1;
+	return zc__aio_cancel(r, fd, cb);
+}
+
+ZC_AIO_API int lio_listio(int mode, struct aiocb *const list[], int n,
+			  struct sigevent *sev)
+{
+	const struct zc__aio_real *r = zc__aio_real();
+
+	if (!r->listio)
+		return errno = ENOSYS, -1;
+	return zc__aio_listio(r, mode, list, n, sev);
+}
+
+/* With _FILE_OFFSET_BITS=64 <aio.h> calls these; same layout on 64-bit. */
+ZC_AIO_API int aio_read64(struct aiocb64 *cb)
+{
+	return aio_read((struct aiocb *)cb);
+}
+
+ZC_AIO_API int aio_write64(struct aiocb64 *cb)
+{
+	return aio_write((struct aiocb *)cb);
+}
+
+ZC_AIO_API int aio_fsync64(int op, struct aiocb64 *cb)
+{
+	return aio_fsync(op, (struct aiocb *)cb);
+}
+
+ZC_AIO_API int aio_error64(const struct aiocb64 *cb)
+{
+	return aio_error((const struct aiocb *)cb);
+}
+
+ZC_AIO_API ssize_t aio_return64(struct aiocb64 *cb)
+{
+	return aio_return((struct aiocb *)cb);
+}
+
+ZC_AIO_API int aio_suspend64(const struct aiocb64 *const list[], int n,
+			     const struct timespec *timeout)
+{
+	return aio_suspend((const struct aiocb *const *)list, n, timeout);
+}
+
+ZC_AIO_API int aio_cancel64(int fd, struct aiocb64 *cb)
+{
+	return aio_cancel(fd, (struct aiocb *)cb);
+}
+
+ZC_AIO_API int lio_listio64(int mode, struct aiocb64 *const list[], int n,
+			    struct sigevent *sev)
+{
+	return lio_listio(mode, (struct aiocb *const *)list, n, sev);
+}
+
+static void zc__aio_close_init(void)
+{
+	zc__aio_next_close = dlsym(RTLD_NEXT, "close");
+}
+
+ZC_AIO_API int close(int fd)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	zc__aio_fd_closing(fd);
+	pthread_once(&once, zc__aio_close_init);
+	if (zc__aio_next_close)
+		return zc__aio_next_close(fd);
+	return (int)syscall(SYS_close, fd);
+}
