@@ -226,6 +226,7 @@ static int zc__uring_wait(struct zc_engine *e, int timeout_ms)
 	struct zc__uring *u = zc__ur(e);
 	struct __kernel_timespec ts;
 	struct io_uring_cqe *cqe;
+	unsigned int reaped;
 	int ret;
 
 	if (u->evfd >= 0) {
@@ -235,10 +236,16 @@ static int zc__uring_wait(struct zc_engine *e, int timeout_ms)
 		if (read(u->evfd, &v, sizeof(v)) < 0)
 			v = 0;
 	}
-	/* Completions already in the ring cost no system call. */
-	if (zc__uring_reap(u))
+	/*
+	 * Completions already in the ring cost no system call. But the
+	 * kernel signals the eventfd only when deferred task work arrives on
+	 * an empty list: an outside poller would sleep for ever on work left
+	 * pending, so with an eventfd always run it before returning.
+	 */
+	reaped = zc__uring_reap(u);
+	if (reaped && u->evfd < 0)
 		return 0;
-	if (timeout_ms == 0) {
+	if (timeout_ms == 0 || reaped) {
 		ret = io_uring_submit_and_get_events(&u->ring);
 	} else {
 		ts.tv_sec = timeout_ms / 1000;
