@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: MIT
+/*
+ * options.c - the command line: iperf3's options where they overlap,
+ * zcperf's own, and a clear refusal for iperf3 options zcperf does not
+ * implement (a silently ignored option would measure something else).
+ * Pure: no exit(), no printing, so a fuzzer can drive it.
+ */
+#include "zcperf.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	OPT_BIDIR = 256, OPT_ZC, OPT_BACKEND, OPT_FIXED, OPT_INFLIGHT,
+	OPT_READ_DEPTH, OPT_VERIFY, OPT_RR, OPT_GSO, OPT_MAX_CONNS,
+	OPT_CTL_TIMEOUT, OPT_UDP64, OPT_SEED, OPT_OUT, OPT_SIZES, OPT_MODES,
+	OPT_UNSUPPORTED = 1000,
+};
+
+static const struct option longopts[] = {
+	{ "server", no_argument, NULL, 's' },
+	{ "client", required_argument, NULL, 'c' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "time", required_argument, NULL, 't' },
+	{ "bytes", required_argument, NULL, 'n' },
+	{ "length", required_argument, NULL, 'l' },
+	{ "parallel", required_argument, NULL, 'P' },
+	{ "reverse", no_argument, NULL, 'R' },
+	{ "bidir", no_argument, NULL, OPT_BIDIR },
+	{ "udp", no_argument, NULL, 'u' },
+	{ "bitrate", required_argument, NULL, 'b' },
+	{ "bandwidth", required_argument, NULL, 'b' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "json", no_argument, NULL, 'J' },
+	{ "version4", no_argument, NULL, '4' },
+	{ "version6", no_argument, NULL, '6' },
+	{ "verbose", no_argument, NULL, 'V' },
+	{ "one-off", no_argument, NULL, '1' },
+	{ "window", required_argument, NULL, 'w' },
+	{ "set-mss", required_argument, NULL, 'M' },
+	{ "no-delay", no_argument, NULL, 'N' },
+	{ "udp-counters-64bit", no_argument, NULL, OPT_UDP64 },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'v' },
+	{ "zc", required_argument, NULL, OPT_ZC },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "fixed", no_argument, NULL, OPT_FIXED },
+	{ "inflight", required_argument, NULL, OPT_INFLIGHT },
+	{ "read-depth", required_argument, NULL, OPT_READ_DEPTH },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "rr", no_argument, NULL, OPT_RR },
+	{ "gso", no_argument, NULL, OPT_GSO },
+	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "ctl-timeout", required_argument, NULL, OPT_CTL_TIMEOUT },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "sizes", required_argument, NULL, OPT_SIZES },
+	{ "modes", required_argument, NULL, OPT_MODES },
+	/* iperf3 options zcperf refuses */
+	{ "omit", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "blockcount", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "zerocopy", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "congestion", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "linux-congestion", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "tos", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "dscp", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "flowlabel", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "affinity", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "file", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "title", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "format", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "logfile", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "daemon", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "pidfile", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "get-server-output", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "username", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "rsa-public-key-path", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "rsa-private-key-path", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "authorized-users-path", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "cport", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "bind", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "bind-dev", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "forceflush", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "timestamps", optional_argument, NULL, OPT_UNSUPPORTED },
+	{ "fq-rate", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "pacing-timer", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "connect-timeout", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "dont-fragment", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "debug", optional_argument, NULL, OPT_UNSUPPORTED },
+	{ "sctp", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "nstreams", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "extra-data", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "idle-timeout", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "rcv-timeout", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "snd-timeout", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "json-stream", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "repeating-payload", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "skip-rx-copy", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "mptcp", no_argument, NULL, OPT_UNSUPPORTED },
+	{ "server-bitrate-limit", required_argument, NULL, OPT_UNSUPPORTED },
+	{ "use-pkcs1-padding", no_argument, NULL, OPT_UNSUPPORTED },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* iperf3's short options zcperf does not implement, with their names. */
+static const char *unsupported_short(int c)
+{
+	switch (c) {
+	case 'O': return "-O/--omit";
+	case 'k': return "-k/--blockcount";
+	case 'Z': return "-Z/--zerocopy (use --zc on)";
+	case 'C': return "-C/--congestion";
+	case 'S': return "-S/--tos";
+	case 'L': return "-L/--flowlabel";
+	case 'A': return "-A/--affinity";
+	case 'F': return "-F/--file";
+	case 'T': return "-T/--title";
+	case 'f': return "-f/--format";
+	case 'D': return "-D/--daemon";
+	case 'I': return "-I/--pidfile";
+	case 'B': return "-B/--bind";
+	case 'd': return "-d/--debug";
+	case 'X': return "-X/--xbind";
+	case 'm': return "-m/--mptcp";
+	}
+	return NULL;
+}
+
+/* A size with iperf3's suffixes: K, M, G, T (powers of @base). */
+static int parse_size(const char *s, double base, double max, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || !isfinite(v) || v < 0)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': v *= base; end++; break;
+	case 'm': case 'M': v *= base * base; end++; break;
+	case 'g': case 'G': v *= base * base * base; end++; break;
+	case 't': case 'T': v *= base * base * base * base; end++; break;
+	}
+	if (*end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_int(const char *s, long lo, long hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end || errno || v < lo || v > hi)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+static int name_of(const char *s, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+int zp_opts_parse(struct zp_opts *o, int argc, char **argv, char *err,
+		  size_t errlen)
+{
+	static const char *const zcn[] = { "off", "on", "auto" };
+	static const char *const ben[] = { "auto", "io_uring", "msg_zerocopy", "copy" };
+	double d;
+	int c, idx = 0;
+
+	memset(o, 0, sizeof(*o));
+	zp_params_default(&o->p);
+	o->port = 5201;
+	o->family = AF_UNSPEC;
+	o->interval = 1;
+	o->zc = -1;
+	o->backend = -1;
+	o->fixed = -1;
+	o->max_conns = 16;
+	o->ctl_timeout_ms = 10000;
+	optind = 0; /* GNU: full reinitialisation, so parsing can repeat */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":sc:p:t:n:l:P:Rub:i:J46V1w:M:NhvOkZCSLAFTfDIBdXm",
+				longopts, &idx)) != -1) {
+		const char *arg = optarg;
+		const char *u;
+
+		switch (c) {
+		case 's': o->server = true; break;
+		case 'c': o->client = true; o->host = arg; break;
+		case 'p':
+			if (parse_int(arg, 1, 65535, &o->port))
+				goto bad;
+			break;
+		case 't':
+			if (parse_int(arg, 1, ZP_MAX_TIME, &o->p.time))
+				goto bad;
+			break;
+		case 'n':
+			if (parse_size(arg, 1024, 1e15, &d) || d < 1)
+				goto bad;
+			o->p.num = (uint64_t)d;
+			break;
+		case 'l':
+			if (parse_size(arg, 1024, ZP_MAX_TCP_LEN, &d) || d < 1)
+				goto bad;
+			o->p.len = (uint32_t)d;
+			o->len_set = true;
+			break;
+		case 'P':
+			if (parse_int(arg, 1, ZP_MAX_STREAMS, &o->p.parallel))
+				goto bad;
+			break;
+		case 'R': o->p.reverse = true; break;
+		case OPT_BIDIR: o->p.bidir = true; break;
+		case 'u': o->p.udp = true; break;
+		case 'b':
+			if (parse_size(arg, 1000, 1e13, &d))
+				goto bad;
+			o->p.bandwidth = (uint64_t)d;
+			o->rate_set = true;
+			break;
+		case 'i':
+			if (parse_size(arg, 1, 60, &d) || (d > 0 && d < 0.1))
+				goto bad;
+			o->interval = d;
+			break;
+		case 'J': o->json = true; break;
+		case '4': o->family = AF_INET; break;
+		case '6': o->family = AF_INET6; break;
+		case 'V': o->verbose = true; break;
+		case '1': o->one_off = true; break;
+		case 'w':
+			if (parse_size(arg, 1024, 1 << 30, &d))
+				goto bad;
+			o->p.window = (int)d;
+			break;
+		case 'M':
+			if (parse_int(arg, 88, 9216, &o->p.mss))
+				goto bad;
+			break;
+		case 'N': o->p.nodelay = true; break;
+		case OPT_UDP64: o->p.udp64 = true; break;
+		case 'h': snprintf(err, errlen, "help"); return 1;
+		case 'v': snprintf(err, errlen, "version"); return 2;
+		case OPT_ZC:
+			if ((o->zc = name_of(arg, zcn, 3)) < 0)
+				goto bad;
+			break;
+		case OPT_BACKEND:
+			if ((o->backend = name_of(arg, ben, 4)) < 0)
+				goto bad;
+			break;
+		case OPT_FIXED: o->fixed = 1; break;
+		case OPT_INFLIGHT:
+			if (parse_int(arg, 1, 1024, &o->inflight))
+				goto bad;
+			break;
+		case OPT_READ_DEPTH:
+			if (parse_int(arg, 1, 1024, &o->read_depth))
+				goto bad;
+			break;
+		case OPT_VERIFY: o->p.verify = true; break;
+		case OPT_SEED:
+			if (parse_size(arg, 1, 9007199254740991.0, &d))
+				goto bad;
+			o->p.seed = (uint64_t)d;
+			break;
+		case OPT_RR: o->p.rr = true; break;
+		case OPT_GSO: o->gso = true; break;
+		case OPT_MAX_CONNS:
+			if (parse_int(arg, 1, 4096, &o->max_conns))
+				goto bad;
+			break;
+		case OPT_CTL_TIMEOUT:
+			if (parse_int(arg, 100, 3600000, &o->ctl_timeout_ms))
+				goto bad;
+			break;
+		case OPT_OUT: o->out_prefix = arg; break;
+		case OPT_SIZES: o->sizes = arg; break;
+		case OPT_MODES: o->modes = arg; break;
+		case OPT_UNSUPPORTED:
+			snprintf(err, errlen, "option --%s is not supported by zcperf",
+				 longopts[idx].name);
+			return -EINVAL;
+		case ':':
+			snprintf(err, errlen, "option %s needs a value",
+				 argv[optind - 1]);
+			return -EINVAL;
+		case '?':
+			snprintf(err, errlen, "unknown option %s", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			u = unsupported_short(c);
+			snprintf(err, errlen, "option %s is not supported by zcperf",
+				 u ? u : "?");
+			return -EINVAL;
+		}
+		continue;
+bad:
+		snprintf(err, errlen, "bad value '%s' for option %s", arg ? arg : "",
+			 argv[optind - 1]);
+		return -EINVAL;
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->server == o->client) {
+		snprintf(err, errlen, "give exactly one of -s and -c HOST");
+		return -EINVAL;
+	}
+	if (o->p.reverse && o->p.bidir) {
+		snprintf(err, errlen, "-R and --bidir exclude each other");
+		return -EINVAL;
+	}
+	if (o->p.num)
+		o->p.time = 0; /* -n ends the test, as in iperf3 */
+	if (o->p.udp) {
+		if (!o->len_set)
+			o->p.len = 1448; /* one Ethernet-sized datagram */
+		if (o->p.len < ZP_MIN_UDP_LEN || o->p.len > ZP_MAX_UDP_LEN) {
+			snprintf(err, errlen, "UDP -l must be %u..%u bytes",
+				 ZP_MIN_UDP_LEN, ZP_MAX_UDP_LEN);
+			return -EINVAL;
+		}
+		if (!o->rate_set)
+			o->p.bandwidth = 1000000; /* iperf3's UDP default */
+		if (o->p.verify && o->p.len < 24) {
+			snprintf(err, errlen, "--verify over UDP needs -l 24 or more");
+			return -EINVAL;
+		}
+	} else if (o->gso) {
+		snprintf(err, errlen, "--gso is for UDP (-u)");
+		return -EINVAL;
+	}
+	if (o->p.rr && (o->p.udp || o->p.reverse || o->p.bidir)) {
+		snprintf(err, errlen, "--rr is TCP, client to server only");
+		return -EINVAL;
+	}
+	if (o->p.rr && !o->len_set)
+		o->p.len = 64;
+	return 0;
+}
+
+void zp_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: zcperf -s [options]\n"
+"       zcperf -c HOST [options]\n"
+"       zcperf sweep -c HOST [--sizes LIST] [--modes LIST] [--out PREFIX]\n"
+"iperf3's options (same meaning):\n"
+"  -p, --port N        server port (5201)\n"
+"  -t, --time S        seconds to transmit (10)\n"
+"  -n, --bytes N[KMG]  bytes to transmit instead of -t\n"
+"  -l, --length N[KMG] length of each write (128K TCP, 1448 UDP)\n"
+"  -P, --parallel N    parallel streams\n"
+"  -R, --reverse       the server sends\n"
+"      --bidir         both send\n"
+"  -u, --udp           UDP (default rate 1M)\n"
+"  -b, --bitrate N[KMG] target bit/s per stream, 0 = unlimited\n"
+"  -i, --interval S    seconds between reports (1, 0 = none)\n"
+"  -J, --json          JSON output\n"
+"  -4, -6              IPv4 or IPv6 only\n"
+"  -w, -M, -N          socket buffer, MSS, TCP_NODELAY\n"
+"  -1, --one-off       server: one test, then exit\n"
+"  -V, --verbose\n"
+"zcperf's own:\n"
+"  --zc off|on|auto    zero-copy mode of the local sends (library default auto)\n"
+"  --backend auto|io_uring|msg_zerocopy|copy\n"
+"  --fixed             send from a registered (pinned) buffer pool\n"
+"  --inflight N        write jobs queued per stream\n"
+"  --read-depth N      read jobs queued per stream\n"
+"  --verify            offset-derived payload, checked byte by byte by a\n"
+"                      receiving zcperf (corrupt, lost, reordered bytes)\n"
+"  --gso               UDP: send batches of datagrams with UDP_SEGMENT\n"
+"  --rr                request/response: transactions/s and latency\n"
+"  --max-conns N       server: connections waiting for their cookie (16)\n"
+"  --ctl-timeout MS    server: control-channel timeout (10000)\n");
+}

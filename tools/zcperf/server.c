@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: MIT
+/*
+ * server.c - zcperf -s: serves one test at a time to iperf3 or zcperf
+ * clients, and faces strangers: connections waiting for their cookie are
+ * capped (extra ones are closed at once), every phase of the control
+ * channel has a deadline, every message is checked before anything is
+ * allocated for it, and a busy server answers ACCESS_DENIED.
+ */
+#include "session.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <math.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct pend {
+	int fd;
+	double deadline;
+	uint8_t cookie[ZP_COOKIE_SIZE];
+	size_t have;
+};
+
+struct srv {
+	const struct zp_opts *o;
+	int lfd, ufd;
+	struct pend *pend;
+	int npend;
+	struct zp_test t;
+	bool active;
+	double deadline;
+	int expect;
+	int tests;
+	struct sockaddr_storage peer;
+};
+
+static double ctl_timeout(struct srv *s)
+{
+	return s->o->ctl_timeout_ms / 1000.0;
+}
+
+static int listen_on(const struct zp_opts *o, int type)
+{
+	int fam = o->family == AF_INET ? AF_INET : AF_INET6;
+	int fd = socket(fam, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int one = 1, zero = 0;
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(o->port) };
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(o->port) };
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fam == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+			   o->family == AF_INET6 ? &one : &zero, sizeof(int));
+	if ((fam == AF_INET6 ? bind(fd, (void *)&a6, sizeof(a6)) :
+	     bind(fd, (void *)&a4, sizeof(a4))) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 128) < 0)) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+say(struct srv *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->o->json)
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+static void banner(struct srv *s)
+{
+	if (s->o->json)
+		return;
+	printf("-----------------------------------------------------------\n");
+	printf("Server listening on %d (test #%d)\n", s->o->port, s->tests + 1);
+	printf("-----------------------------------------------------------\n");
+	fflush(stdout);
+}
+
+static void end_test(struct srv *s, const char *why)
+{
+	struct zp_test *t = &s->t;
+
+	if (why && !t->fail) {
+		snprintf(t->failbuf, sizeof(t->failbuf), "%s", why);
+		t->fail = t->failbuf;
+	}
+	if (t->phase >= ZP_PH_RUNNING) {
+		zp_test_stop_clock(t);
+		if (t->fail)
+			zp_test_close_streams(t, 2);
+		zp_report_end(t);
+	} else if (t->fail && s->o->verbose) {
+		say(s, "zcperf: test refused: %s\n", t->fail);
+	}
+	zp_test_free(t); /* the engine waits for every release */
+	if (s->ufd >= 0)
+		close(s->ufd);
+	s->ufd = -1;
+	s->active = false;
+	s->tests++;
+	if (!s->o->one_off)
+		banner(s);
+}
+
+static void send_server_error(struct srv *s, int ierr, int err)
+{
+	int8_t st = ZP_SERVER_ERROR;
+	uint32_t v[2] = { htonl((uint32_t)ierr), htonl((uint32_t)err) };
+
+	if (zp_write_all(s->t.ctl, &st, 1, 1000) == 0)
+		zp_write_all(s->t.ctl, v, sizeof(v), 1000);
+}
+
+static void expect_msg(struct srv *s, enum zp_rx_mode mode, double secs)
+{
+	zp_rx_start(&s->t.rx, mode);
+	s->deadline = zp_now() + secs;
+}
+
+static void start_test(struct srv *s, int fd, const uint8_t *cookie)
+{
+	struct zp_test *t = &s->t;
+	char a[64];
+	socklen_t sl = sizeof(s->peer);
+	int one = 1;
+
+	zp_test_init(t, s->o, true);
+	t->ctl = fd;
+	s->active = true;
+	memcpy(t->cookie, cookie, ZP_COOKIE_SIZE);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	getpeername(fd, (struct sockaddr *)&s->peer, &sl);
+	if (s->peer.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&s->peer)->sin6_addr,
+			  a, sizeof(a));
+	} else {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&s->peer)->sin_addr,
+			  a, sizeof(a));
+	}
+	if (!strncmp(a, "::ffff:", 7) && strchr(a, '.'))
+		memmove(a, a + 7, strlen(a + 7) + 1);
+	say(s, "Accepted connection from %s\n", a);
+	zp_report_start(t, a, 0);
+	if (zp_send_state(fd, ZP_PARAM_EXCHANGE) < 0) {
+		end_test(s, "client went away");
+		return;
+	}
+	t->phase = ZP_PH_SETUP;
+	expect_msg(s, ZP_RX_JSON, ctl_timeout(s));
+}
+
+static void begin_running(struct srv *s)
+{
+	struct zp_test *t = &s->t;
+	char err[200];
+
+	if (zp_send_state(t->ctl, ZP_TEST_START) < 0 ||
+	    zp_send_state(t->ctl, ZP_TEST_RUNNING) < 0) {
+		end_test(s, "client went away");
+		return;
+	}
+	if (zp_test_start_streams(t, err, sizeof(err)) < 0) {
+		end_test(s, err);
+		return;
+	}
+	expect_msg(s, ZP_RX_STATE, (t->p.time ? t->p.time : ZP_MAX_TIME) +
+		   ctl_timeout(s) + 5);
+}
+
+static bool stream_sender(struct srv *s)
+{
+	const struct zp_params *p = &s->t.p;
+
+	/* the client connects its sending streams first */
+	return p->bidir ? s->t.nst >= p->parallel : p->reverse;
+}
+
+static void add_stream(struct srv *s, int fd)
+{
+	struct zp_test *t = &s->t;
+
+	if (zp_tune_socket(fd, &t->p, t->p.udp) < 0 ||
+	    zp_stream_add(t, fd, stream_sender(s)) < 0) {
+		close(fd);
+		end_test(s, "cannot set up a data stream");
+		return;
+	}
+	zp_report_connected(t, t->st[t->nst - 1]);
+	if (t->nst == s->expect)
+		begin_running(s);
+}
+
+static void udp_accept(struct srv *s)
+{
+	struct sockaddr_storage peer;
+	socklen_t sl = sizeof(peer);
+	uint32_t v = 0, reply = ZP_UDP_REPLY;
+	ssize_t n = recvfrom(s->ufd, &v, sizeof(v), MSG_DONTWAIT,
+			     (struct sockaddr *)&peer, &sl);
+	int fd;
+
+	if (n != 4 || (v != ZP_UDP_HELLO && v != 123456789u))
+		return; /* not a hello: drop it */
+	if (connect(s->ufd, (struct sockaddr *)&peer, sl) < 0) {
+		end_test(s, "UDP connect failed");
+		return;
+	}
+	fd = s->ufd;
+	s->ufd = -1;
+	if (send(fd, &reply, 4, 0) != 4) {
+		close(fd);
+		end_test(s, "UDP reply failed");
+		return;
+	}
+	if (s->t.nst + 1 < s->expect) {
+		s->ufd = listen_on(s->o, SOCK_DGRAM);
+		if (s->ufd < 0) {
+			close(fd);
+			end_test(s, "UDP listener failed");
+			return;
+		}
+	}
+	add_stream(s, fd);
+}
+
+static void got_params(struct srv *s)
+{
+	struct zp_test *t = &s->t;
+	const char *err = NULL;
+	int ierr = 0;
+
+	if (zp_params_decode(&t->p, t->rx.body, t->rx.len, &ierr, &err) < 0) {
+		send_server_error(s, ierr, 0);
+		end_test(s, err);
+		return;
+	}
+	zp_rx_reset(&t->rx);
+	zp_test_choose(t);
+	s->expect = t->p.bidir ? 2 * t->p.parallel : t->p.parallel;
+	if (t->p.udp) {
+		s->ufd = listen_on(s->o, SOCK_DGRAM);
+		if (s->ufd < 0) {
+			send_server_error(s, ZP_IE_UNIMP, -s->ufd);
+			end_test(s, "cannot open the UDP port");
+			return;
+		}
+	}
+	if (zp_send_state(t->ctl, ZP_CREATE_STREAMS) < 0) {
+		end_test(s, "client went away");
+		return;
+	}
+	t->phase = ZP_PH_STREAMS;
+	s->deadline = zp_now() + ctl_timeout(s);
+	zp_rx_start(&t->rx, ZP_RX_STATE); /* nothing is due; EOF = gone */
+}
+
+static void got_test_end(struct srv *s)
+{
+	struct zp_test *t = &s->t;
+
+	t->phase = ZP_PH_ENDING;
+	zp_test_drain(t, -1, 2);
+	zp_test_stop_clock(t);
+	zp_test_close_streams(t, ctl_timeout(s));
+	if (zp_send_state(t->ctl, ZP_EXCHANGE_RESULTS) < 0) {
+		end_test(s, "client went away");
+		return;
+	}
+	t->phase = ZP_PH_RESULTS;
+	expect_msg(s, ZP_RX_JSON, ctl_timeout(s));
+}
+
+static void got_results(struct srv *s)
+{
+	struct zp_test *t = &s->t;
+	struct zp_results r;
+	const char *err = NULL;
+	char *js;
+	size_t len;
+
+	if (zp_results_decode(&t->remote, t->rx.body, t->rx.len, &err) < 0) {
+		end_test(s, err);
+		return;
+	}
+	t->have_remote = true;
+	zp_rx_reset(&t->rx);
+	zp_results_fill(t, &r);
+	if (zp_results_encode(&r, &js, &len) < 0) {
+		end_test(s, "out of memory");
+		return;
+	}
+	if (zp_send_json(t->ctl, js, len) < 0 ||
+	    zp_send_state(t->ctl, ZP_DISPLAY_RESULTS) < 0) {
+		free(js);
+		end_test(s, "client went away");
+		return;
+	}
+	free(js);
+	t->phase = ZP_PH_DONE;
+	expect_msg(s, ZP_RX_STATE, ctl_timeout(s));
+}
+
+static void ctl_event(struct srv *s)
+{
+	struct zp_test *t = &s->t;
+	const char *err = NULL;
+	int ret = zp_ctl_read(t->ctl, &t->rx, &err);
+	char m[160];
+
+	if (ret == ZP_RX_MORE)
+		return;
+	if (ret < 0) {
+		if (t->phase == ZP_PH_DONE) {
+			end_test(s, NULL); /* client left after the results */
+			return;
+		}
+		snprintf(m, sizeof(m), "control channel: %s", err);
+		end_test(s, m);
+		return;
+	}
+	switch (t->phase) {
+	case ZP_PH_SETUP:
+		got_params(s);
+		return;
+	case ZP_PH_RESULTS:
+		got_results(s);
+		return;
+	default:
+		break;
+	}
+	if (t->phase == ZP_PH_RUNNING && t->rx.state == ZP_TEST_END) {
+		got_test_end(s);
+	} else if (t->phase == ZP_PH_DONE && t->rx.state == ZP_IPERF_DONE) {
+		end_test(s, NULL);
+	} else if (t->rx.state == ZP_CLIENT_TERMINATE) {
+		end_test(s, "the client terminated the test");
+	} else {
+		snprintf(m, sizeof(m), "unexpected state %d from the client",
+			 t->rx.state);
+		end_test(s, m);
+	}
+}
+
+static void drop_pend(struct srv *s, int i, bool deny)
+{
+	if (deny) {
+		int8_t st = ZP_ACCESS_DENIED;
+
+		send(s->pend[i].fd, &st, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	close(s->pend[i].fd);
+	s->pend[i] = s->pend[--s->npend];
+}
+
+/* A connection sent its whole cookie: a new test, a data stream of the
+ * running one, or a stranger to turn away. */
+static void cookie_done(struct srv *s, int i)
+{
+	struct pend *p = &s->pend[i];
+	int fd = p->fd;
+
+	if (!s->active) {
+		if (!zp_cookie_valid(p->cookie)) {
+			drop_pend(s, i, false);
+			return;
+		}
+		uint8_t ck[ZP_COOKIE_SIZE];
+
+		memcpy(ck, p->cookie, sizeof(ck));
+		s->pend[i] = s->pend[--s->npend];
+		start_test(s, fd, ck);
+		return;
+	}
+	if (s->t.phase == ZP_PH_STREAMS && !s->t.p.udp &&
+	    !memcmp(p->cookie, s->t.cookie, ZP_COOKIE_SIZE) &&
+	    s->t.nst < s->expect) {
+		s->pend[i] = s->pend[--s->npend];
+		add_stream(s, fd);
+		return;
+	}
+	drop_pend(s, i, true);
+}
+
+static void pend_event(struct srv *s, int i)
+{
+	struct pend *p = &s->pend[i];
+	ssize_t n = recv(p->fd, p->cookie + p->have, ZP_COOKIE_SIZE - p->have,
+			 MSG_DONTWAIT);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		drop_pend(s, i, false);
+		return;
+	}
+	if (n > 0)
+		p->have += (size_t)n;
+	if (p->have == ZP_COOKIE_SIZE)
+		cookie_done(s, i);
+}
+
+static void accept_event(struct srv *s)
+{
+	for (int k = 0; k < 64; k++) {
+		int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0)
+			return;
+		if (s->npend >= s->o->max_conns) {
+			close(fd); /* over the cap: closed at once */
+			continue;
+		}
+		s->pend[s->npend].fd = fd;
+		s->pend[s->npend].have = 0;
+		s->pend[s->npend].deadline = zp_now() + ctl_timeout(s);
+		s->npend++;
+	}
+}
+
+static void check_deadlines(struct srv *s)
+{
+	double now = zp_now();
+
+	for (int i = 0; i < s->npend; i++)
+		if (s->pend[i].deadline <= now)
+			drop_pend(s, i--, false);
+	if (s->active && s->deadline <= now) {
+		switch (s->t.phase) {
+		case ZP_PH_DONE:
+			end_test(s, NULL);
+			break;
+		case ZP_PH_STREAMS:
+			end_test(s, "the client did not open its streams in time");
+			break;
+		default:
+			end_test(s, "control channel timed out");
+		}
+	}
+}
+
+int zp_run_server(const struct zp_opts *o)
+{
+	struct srv s = { .o = o, .ufd = -1 };
+	struct pollfd *pf;
+	int npf;
+
+	s.lfd = listen_on(o, SOCK_STREAM);
+	if (s.lfd < 0) {
+		fprintf(stderr, "zcperf: cannot listen on port %d: %s\n", o->port,
+			strerror(-s.lfd));
+		return 1;
+	}
+	s.pend = calloc((size_t)o->max_conns, sizeof(*s.pend));
+	pf = calloc((size_t)o->max_conns + 4, sizeof(*pf));
+	if (!s.pend || !pf)
+		return 1;
+	banner(&s);
+	while (!(o->one_off && s.tests > 0)) {
+		int wait_ms = 1000, ctl_i = -1, u_i = -1, pend_end;
+		double now = zp_now();
+
+		npf = 0;
+		pf[npf].fd = s.lfd;
+		pf[npf++].events = POLLIN;
+		for (int i = 0; i < s.npend; i++) {
+			pf[npf].fd = s.pend[i].fd;
+			pf[npf++].events = POLLIN;
+			if (s.pend[i].deadline - now < wait_ms / 1000.0)
+				wait_ms = (int)ceil((s.pend[i].deadline - now) * 1000);
+		}
+		pend_end = npf;
+		if (s.active) {
+			wait_ms = zp_test_tick(&s.t, wait_ms);
+			ctl_i = npf;
+			pf[npf].fd = s.t.ctl;
+			pf[npf++].events = POLLIN;
+			if (s.ufd >= 0) {
+				u_i = npf;
+				pf[npf].fd = s.ufd;
+				pf[npf++].events = POLLIN;
+			}
+			if (s.deadline - now < wait_ms / 1000.0)
+				wait_ms = (int)ceil((s.deadline - now) * 1000);
+		}
+		if (wait_ms < 0)
+			wait_ms = 0;
+		if (s.active && s.t.eng) {
+			/* sleep in the engine (see zp_test_turn()) */
+			int n = poll(pf, (nfds_t)npf, 0);
+
+			if (n == 0)
+				zc_engine_run(s.t.eng, wait_ms < ZP_ENGINE_SLICE_MS ?
+					      wait_ms : ZP_ENGINE_SLICE_MS);
+		} else if (poll(pf, (nfds_t)npf, wait_ms) < 0 && errno != EINTR) {
+			break;
+		}
+		if (s.active && ctl_i >= 0 && pf[ctl_i].revents)
+			ctl_event(&s);
+		if (s.active && u_i >= 0 && s.ufd >= 0 && (pf[u_i].revents & POLLIN))
+			udp_accept(&s);
+		/* pending connections: indexes shift when one is dropped, so
+		 * go by descriptor */
+		for (int k = 1; k < pend_end; k++) {
+			if (!pf[k].revents)
+				continue;
+			for (int i = 0; i < s.npend; i++) {
+				if (s.pend[i].fd == pf[k].fd) {
+					pend_event(&s, i);
+					break;
+				}
+			}
+		}
+		if (pf[0].revents & POLLIN)
+			accept_event(&s);
+		check_deadlines(&s);
+	}
+	if (s.active)
+		end_test(&s, "server shutting down");
+	for (int i = 0; i < s.npend; i++)
+		close(s.pend[i].fd);
+	free(s.pend);
+	free(pf);
+	close(s.lfd);
+	return 0;
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+/*
+ * session.c - what client and server do alike once the parameters are
+ * agreed: pick the local data-path settings, start the streams, drive
+ * the engine and the interval reports, wind the streams down.
+ */
+#include "session.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void zp_test_init(struct zp_test *t, const struct zp_opts *o, bool server)
+{
+	memset(t, 0, sizeof(*t));
+	t->o = o;
+	t->is_server = server;
+	t->ctl = -1;
+	t->out = stdout;
+}
+
+/* The local end's data path: our own options win, then (on a server)
+ * what a zcperf client asked for, then defaults. */
+void zp_test_choose(struct zp_test *t)
+{
+	const struct zp_opts *o = t->o;
+	const struct zp_params *p = &t->p;
+	size_t len = p->len ? p->len : 1;
+
+	t->zc = o->zc >= 0 ? o->zc : p->zc;
+	t->backend = o->backend >= 0 ? o->backend : p->backend;
+	t->fixed = o->fixed >= 0 ? o->fixed : p->fixed;
+	t->inflight = o->inflight ? o->inflight : p->inflight;
+	if (!t->inflight) {
+		/* enough bytes queued to cover a zero-copy release's
+		 * round trip (DESIGN.md section 4: 4 KiB x 8 stalled) */
+		size_t n = (4u << 20) / len;
+
+		t->inflight = n < 4 ? 4 : n > 64 ? 64 : (int)n;
+		if (p->udp)
+			t->inflight = 16;
+	}
+	t->read_depth = o->read_depth ? o->read_depth : p->udp ? 64 : 2;
+}
+
+int zp_test_start_streams(struct zp_test *t, char *err, size_t errlen)
+{
+	int ret = zp_engine_setup(t);
+
+	if (ret < 0) {
+		snprintf(err, errlen, "engine (backend %d): %s", t->backend,
+			 zc_strerror(ret));
+		return ret;
+	}
+	t->phase = ZP_PH_RUNNING;
+	t->t0 = zp_now();
+	t->last_report = t->t0;
+	t->next_report = t->o->interval > 0 ? t->t0 + t->o->interval : INFINITY;
+	zp_cpu_sample(t, false);
+	ret = zp_streams_start(t);
+	if (ret < 0) {
+		snprintf(err, errlen, "starting streams: %s%s", zc_strerror(ret),
+			 ret == -E2BIG ? " (buffers over the memory budget)" : "");
+		return ret;
+	}
+	return 0;
+}
+
+/* Runs completions, interval reports and paced sends; returns how long
+ * the caller may sleep (ms, at most @max_ms). */
+int zp_test_tick(struct zp_test *t, int max_ms)
+{
+	int wait_ms = max_ms;
+	double now;
+
+	if (t->eng)
+		zc_engine_run(t->eng, 0);
+	now = zp_now();
+	if (t->phase != ZP_PH_RUNNING)
+		return wait_ms;
+	if (t->next_report <= now) {
+		zp_report_interval(t, now);
+		t->next_report += t->o->interval;
+		if (t->next_report < now)
+			t->next_report = now + t->o->interval;
+	}
+	{
+		double until = fmin(t->next_report,
+				    t->t0 + (t->p.time ? t->p.time : 1e9));
+		int ms = (int)ceil((until - now) * 1000);
+
+		if (ms < wait_ms)
+			wait_ms = ms < 0 ? 0 : ms;
+	}
+	if (zp_rate_limited(t)) {
+		zp_streams_pump(t);
+		if (t->eng)
+			zc_engine_run(t->eng, 0);
+		if (wait_ms > 1)
+			wait_ms = 1;
+	}
+	return wait_ms;
+}
+
+/* One turn of the engine and the timers; waits at most @max_ms.
+ *
+ * While an engine runs we sleep inside zc_engine_run(), not in poll() on
+ * zc_engine_fd(): with several sockets reading on the io_uring backend
+ * the fd's wake-ups were missed here (transfers stalled to ~1 s steps),
+ * while the engine's own wait never missed a completion. The control fd
+ * is then checked every few milliseconds.
+ */
+void zp_test_turn(struct zp_test *t, int extra_fd, int max_ms)
+{
+	struct pollfd pf = { .fd = extra_fd, .events = POLLIN };
+	int wait_ms = zp_test_tick(t, max_ms);
+
+	if (!t->eng) {
+		poll(&pf, extra_fd >= 0, wait_ms);
+		return;
+	}
+	if (extra_fd >= 0 && poll(&pf, 1, 0) > 0)
+		return;
+	zc_engine_run(t->eng, wait_ms < ZP_ENGINE_SLICE_MS ? wait_ms :
+		      ZP_ENGINE_SLICE_MS);
+}
+
+/* Final partial interval, then CPU and the stop time. */
+void zp_test_stop_clock(struct zp_test *t)
+{
+	double now = zp_now();
+
+	if (t->t_end)
+		return;
+	if (t->o->interval > 0 && now - t->last_report > t->o->interval * 0.1)
+		zp_report_interval(t, now);
+	t->t_end = now;
+	zp_cpu_sample(t, true);
+}
+
+static uint64_t rx_bytes(struct zp_test *t)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < t->nst; i++)
+		if (!t->st[i]->sender)
+			n += t->st[i]->bytes;
+	return n;
+}
+
+/* Waits until the senders' jobs completed (released) and the receivers
+ * saw end of stream or nothing for 50 ms, or @max_s passed. */
+void zp_test_drain(struct zp_test *t, int extra_fd, double max_s)
+{
+	double until = zp_now() + max_s, quiet = zp_now() + 0.05;
+	uint64_t last = rx_bytes(t);
+
+	while (zp_now() < until) {
+		uint64_t b;
+
+		zp_test_turn(t, -1, 5);
+		b = rx_bytes(t);
+		if (b != last) {
+			last = b;
+			quiet = zp_now() + 0.05;
+		}
+		if (zp_streams_idle(t) &&
+		    (zp_streams_all_eof(t) || zp_now() >= quiet))
+			break;
+	}
+	/* Senders shut down their side: a zcperf receiver then sees the
+	 * end of the stream and counts every byte. */
+	zp_streams_close(t, true);
+	(void)extra_fd;
+}
+
+/* Graceful close of every stream (their counters are read in the
+ * close callback); aborts what does not finish within @max_s. */
+void zp_test_close_streams(struct zp_test *t, double max_s)
+{
+	double until = zp_now() + max_s;
+
+	if (!t->eng)
+		return;
+	zp_streams_close(t, false);
+	while (!zp_streams_closed(t) && zp_now() < until) {
+		zc_engine_run(t->eng, 10);
+	}
+	if (!zp_streams_closed(t)) {
+		for (int i = 0; i < t->nst; i++)
+			if (t->st[i]->zs && !t->st[i]->closed)
+				zc_sock_abort(t->st[i]->zs);
+		until = zp_now() + 2;
+		while (!zp_streams_closed(t) && zp_now() < until)
+			zc_engine_run(t->eng, 10);
+	}
+}
+
+void zp_test_free(struct zp_test *t)
+{
+	if (t->eng)
+		zp_engine_teardown(t);
+	else
+		zp_streams_free(t);
+	zp_rx_reset(&t->rx);
+	if (t->ctl >= 0)
+		close(t->ctl);
+	t->ctl = -1;
+}
+
+int zp_ctl_wait(struct zp_test *t, enum zp_rx_mode mode, double timeout_s,
+		const char **err)
+{
+	double until = zp_now() + timeout_s;
+
+	zp_rx_start(&t->rx, mode);
+	for (;;) {
+		int ret = zp_ctl_read(t->ctl, &t->rx, err);
+
+		if (ret != ZP_RX_MORE)
+			return ret;
+		if (zp_now() >= until) {
+			*err = "timed out waiting for the peer";
+			return -ETIMEDOUT;
+		}
+		zp_test_turn(t, t->ctl, 50);
+	}
+}
