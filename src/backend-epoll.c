@@ -412,6 +412,7 @@ static void zc__ep_pool_unregister(struct zc_engine *e, struct zc_pool *p)
 
 const struct zc__backend zc__backend_msgzc = {
 	.name = "msg_zerocopy",
+	.zerocopy = true,
 	.init = zc__msgzc_init,
 	.fini = zc__ep_fini,
 	.fd = zc__ep_fd,
@@ -428,6 +429,7 @@ const struct zc__backend zc__backend_msgzc = {
 
 const struct zc__backend zc__backend_copy = {
 	.name = "copy",
+	.zerocopy = false,
 	.init = zc__copy_init,
 	.fini = zc__ep_fini,
 	.fd = zc__ep_fd,

@@ -215,6 +215,7 @@ struct zc_engine {
  */
 struct zc__backend {
 	const char *name;
+	bool zerocopy; /* can send zero-copy at all */
 	int (*init)(struct zc_engine *e, const struct zc_engine_params *p);
 	void (*fini)(struct zc_engine *e);
 	int (*fd)(struct zc_engine *e);

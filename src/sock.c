@@ -167,6 +167,36 @@ static void zc__tx_complete_ready(struct zc_sock *s)
 		zc__job_finish(job);
 }
 
+/* Errors that say nothing about the connection: the job failed alone. */
+static bool zc__err_is_local(int err)
+{
+	switch (err) {
+	case -EFAULT:
+	case -EINVAL:
+	case -EOPNOTSUPP:
+	case -ENOMEM:
+	case -ENOBUFS:
+	case -ECANCELED:
+	case -EMSGSIZE:
+	case -EBUSY: return true;
+	}
+	return false;
+}
+
+/*
+ * End the job being sent with err. A failure after part of the job went
+ * out leaves a hole in the stream, and a connection error ends it: later
+ * jobs fail too. A job that failed alone, with nothing sent, leaves the
+ * stream whole.
+ */
+static void zc__tx_fail(struct zc_sock *s, struct zc__job *job, int err)
+{
+	job->error = err;
+	if (!(job->cancel && err == -ECANCELED) && !s->tx_err &&
+	    (job->off || !zc__err_is_local(err)))
+		s->tx_err = err;
+}
+
 /* Whether this send must wait for pinned bytes to come back. */
 static bool zc__over_budget(struct zc_sock *s, size_t seg)
 {
@@ -201,13 +231,14 @@ static void zc__tx_kick(struct zc_sock *s)
 		/* A datagram job is one send: one datagram, or one GSO batch. */
 		if (seg > job->knobs.seg_max && !s->dgram)
 			seg = job->knobs.seg_max;
-		zc = zc__send_is_zc(job->knobs.tx_zcopy,
+		zc = e->be->zerocopy &&
+		     zc__send_is_zc(job->knobs.tx_zcopy,
 				    job->knobs.zc_threshold, seg, &s->autozc);
 		if (zc && !job->pool && zc__over_budget(s, seg))
 			return;
 		op = zc__op_get(e);
 		if (!op) {
-			job->error = -ENOMEM;
+			zc__tx_fail(s, job, -ENOMEM);
 			zc__tx_advance(s);
 			continue;
 		}
@@ -238,7 +269,7 @@ static void zc__tx_kick(struct zc_sock *s)
 			job->inflight--;
 			zc__unpin(op);
 			zc__op_put(e, op);
-			job->error = ret;
+			zc__tx_fail(s, job, ret);
 			zc__tx_advance(s);
 			continue;
 		}
@@ -333,22 +364,6 @@ void zc__sock_kick(struct zc_sock *s)
 		zc__close_progress(s);
 }
 
-/* Errors that say nothing about the connection: the job failed alone. */
-static bool zc__err_is_local(int err)
-{
-	switch (err) {
-	case -EFAULT:
-	case -EINVAL:
-	case -EOPNOTSUPP:
-	case -ENOMEM:
-	case -ENOBUFS:
-	case -ECANCELED:
-	case -EMSGSIZE:
-	case -EBUSY: return true;
-	}
-	return false;
-}
-
 /*
  * A reset makes the kernel drop its queues and release the pages of data
  * the peer never acknowledged. A write whose pages came back that way must
@@ -407,16 +422,7 @@ static void zc__send_result(struct zc__op *op, int res, bool notif_follows)
 				res = -EPIPE; /* a stream took nothing */
 			if (s->aborted)
 				res = s->abort_err;
-			job->error = res;
-			/*
-			 * A failure after part of the job went out leaves a
-			 * hole in the stream, and a connection error ends it:
-			 * later jobs fail too. A job that failed alone, with
-			 * nothing sent, leaves the stream whole.
-			 */
-			if (!(job->cancel && res == -ECANCELED) && !s->tx_err &&
-			    (job->off || !zc__err_is_local(res)))
-				s->tx_err = res;
+			zc__tx_fail(s, job, res);
 		}
 	}
 	if (job->off == job->len || job->error)

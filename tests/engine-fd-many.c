@@ -19,7 +19,7 @@
 
 #define NS     4
 #define CHUNK  (64 * H_KIB)
-#define CHUNKS 3000
+#define CHUNKS 1000
 #define SEED   61
 
 struct stream {
