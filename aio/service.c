@@ -4,9 +4,13 @@
  *
  * An engine belongs to one thread (SINGLE_ISSUER ring), but aio_* is called
  * from any thread. Callers therefore only fill a request and hand it over
- * under g.lock (plus an eventfd poke when the service thread sleeps); the
- * service thread attaches sockets, queues zcaio jobs, runs the engine, and
- * completes requests from the job callbacks. Nothing else touches zcaio.
+ * under g.lock (plus a one-byte poke on a socketpair when the service
+ * thread sleeps); the service thread attaches sockets, queues zcaio jobs,
+ * runs the engine, and completes requests from the job callbacks. Nothing
+ * else touches zcaio. It sleeps inside zc_engine_run(), where a read on
+ * the socketpair's other end stays queued, so pokes, completions and
+ * zero-copy releases all wake it the same way; waiters in aio_suspend()
+ * get one futex wake per turn of the thread, not one per completion.
  *
  * Descriptors: the engine works on a duplicate the layer owns. When the
  * caller closes its descriptor (seen by the preload's close(), by a later
@@ -30,7 +34,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -45,6 +48,7 @@
 #define ZC__AIO_CLOSE_MS 10000	  /* then reset a closed socket's writes */
 #define ZC__AIO_DUP_MIN 100	  /* keep our duplicates off low numbers */
 #define ZC__AIO_NB_MIN 4096	  /* smallest non-blocking write slice */
+#define ZC__AIO_POLL_MS 2	  /* engine check while waiting for POLLOUT */
 
 struct zc__aio_cmd {
 	struct zc__aio_cmd *next;
@@ -60,9 +64,9 @@ static struct {
 	bool starting;
 	bool started;
 	bool failed;
-	bool sleeping;	    /* the service thread waits in poll() */
+	bool sleeping;	    /* the service thread waits, poke it */
 	bool close_seen;    /* an entry was marked closed */
-	int evfd;
+	int wake[2];	    /* socketpair: callers write [0], ring reads [1] */
 	unsigned int inflight;
 	unsigned int max;
 	struct zc__aio_req *subq, **subq_tail;
@@ -70,7 +74,7 @@ static struct {
 	struct zc__aio_req *free;
 	struct zc__aio_fd **tab;
 	int ntab;
-	uint32_t done_seq;  /* futex: bumped at every completion */
+	uint32_t done_seq;  /* futex: bumped after each turn with completions */
 	int waiters;
 	/* Service thread only: */
 	struct zc_engine *e;
@@ -78,8 +82,16 @@ static struct {
 } g = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
-	.evfd = -1,
+	.wake = { -1, -1 },
 };
+
+/* Service thread only: the read on the wake socket that the ring keeps. */
+static struct {
+	struct zc_sock *s;
+	bool armed;
+	bool wake_due; /* completions since the last zc__aio_done_wake() */
+	char buf[64];
+} w;
 
 static pthread_once_t zc__aio_once = PTHREAD_ONCE_INIT;
 
@@ -114,7 +126,8 @@ static void zc__aio_atfork_child(void)
 	memset(&g, 0, sizeof(g));
 	g.lock = lock;
 	g.cond = cond;
-	g.evfd = -1;
+	g.wake[0] = g.wake[1] = -1;
+	memset(&w, 0, sizeof(w));
 }
 
 static void zc__aio_once_init(void)
@@ -122,15 +135,19 @@ static void zc__aio_once_init(void)
 	pthread_atfork(NULL, NULL, zc__aio_atfork_child);
 }
 
+/*
+ * Only when the service thread sleeps (or is about to): a burst of requests
+ * costs one poke, and a busy service thread none.
+ */
 static void zc__aio_wake_locked(void)
 {
-	uint64_t one = 1;
+	char one = 1;
 
 	if (!g.sleeping)
 		return;
 	g.sleeping = false;
-	if (write(g.evfd, &one, sizeof(one)) < 0) {
-		/* The counter is far from full: an error here cannot happen. */
+	if (write(g.wake[0], &one, 1) < 0) {
+		/* EAGAIN: bytes already wait there, the thread will wake. */
 	}
 }
 
@@ -153,8 +170,16 @@ int zc__aio_wait_done(uint32_t seq, const struct timespec *rel)
 	return 0;
 }
 
+/*
+ * The service thread publishes its completions once per turn: the caller's
+ * aiocbs are already done (their error codes stored), so a waiter that
+ * read the old sequence number either sees them or sees the new number.
+ */
 static void zc__aio_done_wake(void)
 {
+	if (!w.wake_due)
+		return;
+	w.wake_due = false;
 	__atomic_add_fetch(&g.done_seq, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&g.waiters, __ATOMIC_SEQ_CST))
 		syscall(SYS_futex, &g.done_seq, FUTEX_WAKE_PRIVATE, INT_MAX,
@@ -250,7 +275,7 @@ static void zc__aio_finish(struct zc__aio_req *r, ssize_t res, int err)
 	if (!r->pinned)
 		zc__aio_req_free_locked(r);
 	zc__aio_unlock();
-	zc__aio_done_wake();
+	w.wake_due = true;
 }
 
 static void zc__aio_held_kick(struct zc__aio_fd *f);
@@ -508,16 +533,61 @@ static void zc__aio_check_fds(bool stat_them)
 	}
 }
 
+static void zc__aio_wake_read(struct zc_sock *s, const struct zc_result *res,
+			      void *user);
+
+/* Keep a read on the wake socket in the ring; w.armed says whether it is. */
+static void zc__aio_wake_arm(void)
+{
+	w.armed = zc_read(w.s, w.buf, sizeof(w.buf), zc__aio_wake_read, NULL,
+			  NULL) == 0;
+}
+
+static void zc__aio_wake_read(struct zc_sock *s, const struct zc_result *res,
+			      void *user)
+{
+	w.armed = false;
+	if (res->res > 0)
+		zc__aio_wake_arm();
+	/* Else the ring cannot hear pokes: zc__aio_sleep() polls instead. */
+}
+
+static void zc__aio_pollout(struct pollfd *pfd, nfds_t n)
+{
+	struct zc__aio_fd *f;
+	nfds_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!pfd[i].revents || pfd[i].fd == g.wake[1])
+			continue;
+		for (f = g.all; f; f = f->next) {
+			if (f->fd == pfd[i].fd && f->want_out) {
+				f->want_out = false;
+				zc__aio_held_kick(f);
+			}
+		}
+	}
+}
+
+/*
+ * Nothing to do: sleep inside the engine. zc_engine_run() wakes for every
+ * completion, zero-copy releases included (a poll() of zc_engine_fd()
+ * does not see those with io_uring's DEFER_TASKRUN: a probe of tx_zcopy
+ * auto then waited for the next 200 ms check), and callers wake it with a
+ * byte on the wake socket, whose read the ring keeps queued. Sockets
+ * waiting for POLLOUT need poll(): then the engine is looked at every
+ * ZC__AIO_POLL_MS.
+ */
 static void zc__aio_sleep(void)
 {
 	struct pollfd pfd[64];
 	struct zc__aio_fd *f;
-	nfds_t n = 2, i;
-	uint64_t v;
-	int ret;
+	int ms = g.all ? ZC__AIO_CHECK_MS : -1;
+	nfds_t n = 0;
+	char buf[64];
 
-	pfd[0] = (struct pollfd){ .fd = g.evfd, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = zc_engine_fd(g.e), .events = POLLIN };
+	if (!w.armed)
+		pfd[n++] = (struct pollfd){ .fd = g.wake[1], .events = POLLIN };
 	for (f = g.all; f && n < 64; f = f->next)
 		if (f->want_out)
 			pfd[n++] = (struct pollfd){ .fd = f->fd,
@@ -529,25 +599,18 @@ static void zc__aio_sleep(void)
 	}
 	g.sleeping = true;
 	zc__aio_unlock();
-	ret = poll(pfd, n, g.all ? ZC__AIO_CHECK_MS : -1);
+	if (!n) {
+		zc_engine_run(g.e, ms);
+	} else if (poll(pfd, n, ZC__AIO_POLL_MS) > 0) {
+		if (!w.armed && pfd[0].revents &&
+		    recv(g.wake[1], buf, sizeof(buf), MSG_DONTWAIT) < 0) {
+			/* EAGAIN: another wake-up took it */
+		}
+		zc__aio_pollout(pfd, n);
+	}
 	zc__aio_lock();
 	g.sleeping = false;
 	zc__aio_unlock();
-	if (ret <= 0)
-		return;
-	if (pfd[0].revents && read(g.evfd, &v, sizeof(v)) < 0) {
-		/* EAGAIN: another wake-up took it */
-	}
-	for (i = 2; i < n; i++) {
-		if (!pfd[i].revents)
-			continue;
-		for (f = g.all; f; f = f->next) {
-			if (f->fd == pfd[i].fd && f->want_out) {
-				f->want_out = false;
-				zc__aio_held_kick(f);
-			}
-		}
-	}
 }
 
 static void *zc__aio_service(void *arg)
@@ -556,8 +619,13 @@ static void *zc__aio_service(void *arg)
 	int64_t last = zc__aio_now_ms();
 	int ret = zc_engine_create(&e, NULL);
 
+	if (ret == 0) {
+		ret = zc_sock_attach(e, g.wake[1], &w.s);
+		if (ret < 0)
+			zc_engine_destroy(e);
+	}
 	zc__aio_lock();
-	if (ret < 0 || zc_engine_fd(e) < 0) {
+	if (ret < 0) {
 		g.failed = true;
 	} else {
 		g.e = e;
@@ -567,6 +635,7 @@ static void *zc__aio_service(void *arg)
 	zc__aio_unlock();
 	if (!g.started)
 		return NULL;
+	zc__aio_wake_arm();
 	for (;;) {
 		struct zc__aio_req *q, *r;
 		struct zc__aio_cmd *c, *cn;
@@ -593,6 +662,7 @@ static void *zc__aio_service(void *arg)
 			struct zc__aio_fd *f = c->f;
 
 			ret = zc__aio_cancel_run(f, c->cb);
+			zc__aio_done_wake();
 			zc__aio_lock();
 			f->pending--; /* taken by zc__aio_cancel_fd() */
 			c->result = ret;
@@ -602,14 +672,17 @@ static void *zc__aio_service(void *arg)
 			zc__aio_maybe_detach(f);
 		}
 		ran = zc_engine_run(g.e, 0);
+		zc__aio_done_wake();
 		now = zc__aio_now_ms();
 		if (closes || now - last >= ZC__AIO_CHECK_MS) {
 			zc__aio_check_fds(now - last >= ZC__AIO_CHECK_MS);
 			if (now - last >= ZC__AIO_CHECK_MS)
 				last = now;
 		}
-		if (ran <= 0)
+		if (ran <= 0) {
 			zc__aio_sleep();
+			zc__aio_done_wake();
+		}
 	}
 	return arg;
 }
@@ -647,8 +720,8 @@ int zc__aio_start(void)
 	g.max = zc__aio_env_max();
 	g.subq_tail = &g.subq;
 	g.cmds_tail = &g.cmds;
-	g.evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (g.evfd < 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g.wake) < 0 ||
+	    fcntl(g.wake[0], F_SETFL, O_NONBLOCK) < 0) {
 		g.failed = true;
 		goto out;
 	}
