@@ -12,7 +12,7 @@ cf=$(command -v clang-format-14 || command -v clang-format) || {
 	echo "SKIP: $("$cf" --version) is not clang-format 14"; exit 77; }
 cd "$top" || exit 1
 bad=0
-for f in src/*.c src/*.h include/*.h tests/unit/*.c tests/backends/*.c \
+for f in src/*.c src/*.h include/*.h tests/unit/*.c tests/unit/*.h tests/backends/*.c \
 	tests/backends/*.h tests/deadline.c tests/budget.c tests/engine-fd-many.c; do
 	[ -f "$f" ] || continue
 	if ! "$cf" --style=file "$f" | cmp -s - "$f"; then

@@ -410,36 +410,24 @@ static void zc__ep_pool_unregister(struct zc_engine *e, struct zc_pool *p)
 {
 }
 
-const struct zc__backend zc__backend_msgzc = {
-	.name = "msg_zerocopy",
-	.zerocopy = true,
-	.init = zc__msgzc_init,
-	.fini = zc__ep_fini,
-	.fd = zc__ep_fd,
-	.attach = zc__ep_attach,
-	.detach = zc__ep_detach,
-	.send = zc__ep_send,
-	.recv = zc__ep_recv,
-	.cancel = zc__ep_cancel,
-	.wait = zc__ep_wait,
-	.flush = zc__ep_flush,
-	.pool_register = zc__ep_pool_register,
-	.pool_unregister = zc__ep_pool_unregister,
-};
+/* The two epoll backends differ only in whether they ask for zero-copy. */
+#define ZC__EP_BACKEND(id, label, zc, init_fn)             \
+	const struct zc__backend id = {                    \
+		.name = label,                             \
+		.zerocopy = zc,                            \
+		.init = init_fn,                           \
+		.fini = zc__ep_fini,                       \
+		.fd = zc__ep_fd,                           \
+		.attach = zc__ep_attach,                   \
+		.detach = zc__ep_detach,                   \
+		.send = zc__ep_send,                       \
+		.recv = zc__ep_recv,                       \
+		.cancel = zc__ep_cancel,                   \
+		.wait = zc__ep_wait,                       \
+		.flush = zc__ep_flush,                     \
+		.pool_register = zc__ep_pool_register,     \
+		.pool_unregister = zc__ep_pool_unregister, \
+	}
 
-const struct zc__backend zc__backend_copy = {
-	.name = "copy",
-	.zerocopy = false,
-	.init = zc__copy_init,
-	.fini = zc__ep_fini,
-	.fd = zc__ep_fd,
-	.attach = zc__ep_attach,
-	.detach = zc__ep_detach,
-	.send = zc__ep_send,
-	.recv = zc__ep_recv,
-	.cancel = zc__ep_cancel,
-	.wait = zc__ep_wait,
-	.flush = zc__ep_flush,
-	.pool_register = zc__ep_pool_register,
-	.pool_unregister = zc__ep_pool_unregister,
-};
+ZC__EP_BACKEND(zc__backend_msgzc, "msg_zerocopy", true, zc__msgzc_init);
+ZC__EP_BACKEND(zc__backend_copy, "copy", false, zc__copy_init);

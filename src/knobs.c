@@ -53,26 +53,38 @@ int zc__parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-int zc__parse_tx_zcopy(const char *s, int *out)
-{
-	static const struct {
-		const char *name;
-		int v;
-	} names[] = {
-		{ "off", ZC_TX_OFF },	{ "0", ZC_TX_OFF },
-		{ "on", ZC_TX_ON },	{ "1", ZC_TX_ON },
-		{ "auto", ZC_TX_AUTO },
-	};
+struct zc__name {
+	const char *name;
+	int v;
+};
 
+/* Case-insensitive lookup of s in a table of names. */
+static int zc__lookup(const struct zc__name *names, size_t n, const char *s,
+		      int *out)
+{
 	if (!s)
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (!strcasecmp(s, names[i].name)) {
 			*out = names[i].v;
 			return 0;
 		}
 	}
 	return -EINVAL;
+}
+
+#define ZC__LOOKUP(names, s, out) \
+	zc__lookup(names, sizeof(names) / sizeof(names[0]), s, out)
+
+int zc__parse_tx_zcopy(const char *s, int *out)
+{
+	static const struct zc__name names[] = {
+		{ "off", ZC_TX_OFF },	{ "0", ZC_TX_OFF },
+		{ "on", ZC_TX_ON },	{ "1", ZC_TX_ON },
+		{ "auto", ZC_TX_AUTO },
+	};
+
+	return ZC__LOOKUP(names, s, out);
 }
 
 /* Malformed variables are ignored: the defaults stay, nothing prints. */
@@ -162,10 +174,7 @@ bool zc__send_is_zc(int tx, uint64_t threshold, size_t seg, struct zc__auto *a)
 
 int zc__parse_backend(const char *s, int *out)
 {
-	static const struct {
-		const char *name;
-		int v;
-	} names[] = {
+	static const struct zc__name names[] = {
 		{ "auto", ZC_BACKEND_AUTO },
 		{ "io_uring", ZC_BACKEND_URING },
 		{ "uring", ZC_BACKEND_URING },
@@ -175,13 +184,5 @@ int zc__parse_backend(const char *s, int *out)
 		{ "copy", ZC_BACKEND_COPY },
 	};
 
-	if (!s)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!strcasecmp(s, names[i].name)) {
-			*out = names[i].v;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return ZC__LOOKUP(names, s, out);
 }

@@ -67,14 +67,7 @@ int main(int argc, char **argv)
 	h_watchdog(30);
 	e = h_engine(NULL);
 	h_engine_mode(e, mode);
-	if (!strcmp(mode, "pool")) {
-		H_OK(zc_pool_create(e, NJOBS * JOB, &pool));
-		mem = zc_pool_base(pool);
-		opts.pool = pool;
-		optp = &opts;
-	} else {
-		mem = h_alloc(NJOBS * JOB);
-	}
+	mem = h_mode_mem(e, mode, NJOBS * JOB, &pool, &opts, &optp);
 	h_fill(mem, SEED, 0, NJOBS * JOB);
 	h_jobs_init(&jobs, NJOBS);
 	/* Small buffers both ends: the first job cannot be taken whole. */
@@ -147,10 +140,7 @@ int main(int argc, char **argv)
 	       rx.err ? strerror(rx.err) : "end of stream");
 	close(sfd);
 	close(rfd);
-	if (pool)
-		H_OK(zc_pool_destroy(pool));
-	else
-		h_free(mem, NJOBS * JOB);
+	h_mode_mem_free(mem, NJOBS * JOB, pool);
 	h_expect_released(e, 0, "end");
 	H_OK(zc_engine_destroy(e));
 	h_jobs_free(&jobs);

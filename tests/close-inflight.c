@@ -72,14 +72,7 @@ int main(int argc, char **argv)
 	h_watchdog(60);
 	e = h_engine(NULL);
 	h_engine_mode(e, mode);
-	if (!strcmp(mode, "pool")) {
-		H_OK(zc_pool_create(e, NJOBS * JOB, &pool));
-		g.mem = zc_pool_base(pool);
-		opts.pool = pool;
-		optp = &opts;
-	} else {
-		g.mem = h_alloc(NJOBS * JOB);
-	}
+	g.mem = h_mode_mem(e, mode, NJOBS * JOB, &pool, &opts, &optp);
 	h_fill(g.mem, SEED, 0, NJOBS * JOB);
 	h_jobs_init(&g.jobs, NJOBS);
 	for (int i = 0; i < NJOBS; i++)
@@ -131,10 +124,7 @@ int main(int argc, char **argv)
 	h_rx_expect_intact(&rx, (uint64_t)NJOBS * JOB, "close-inflight");
 	close(sfd);
 	close(rfd);
-	if (pool)
-		H_OK(zc_pool_destroy(pool));
-	else
-		h_free(g.mem, NJOBS * JOB);
+	h_mode_mem_free(g.mem, NJOBS * JOB, pool);
 	H_OK(zc_engine_destroy(e));
 	h_jobs_free(&g.jobs);
 	h_info("PASS close-inflight %s", mode);

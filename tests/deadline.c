@@ -53,14 +53,8 @@ int main(int argc, char **argv)
 	h_watchdog(30);
 	e = h_engine(NULL);
 	h_engine_mode(e, mode);
-	if (!strcmp(mode, "pool")) {
-		H_OK(zc_pool_create(e, (NJOBS + 1) * JOB, &pool));
-		mem = zc_pool_base(pool);
-		pool_bytes = zc_pool_size(pool);
-		opts.pool = pool;
-	} else {
-		mem = h_alloc((NJOBS + 1) * JOB);
-	}
+	mem = h_mode_mem(e, mode, (NJOBS + 1) * JOB, &pool, &opts, NULL);
+	pool_bytes = pool ? zc_pool_size(pool) : 0;
 	h_fill(mem, SEED, 0, (NJOBS + 1) * JOB);
 
 	/* Socket deadline: 1 s for every job. */
@@ -93,10 +87,7 @@ int main(int argc, char **argv)
 	close(rfd);
 	close(sfd2);
 	close(rfd2);
-	if (pool)
-		H_OK(zc_pool_destroy(pool));
-	else
-		h_free(mem, (NJOBS + 1) * JOB);
+	h_mode_mem_free(mem, (NJOBS + 1) * JOB, pool);
 	H_OK(zc_engine_destroy(e));
 	h_jobs_free(&jobs);
 	h_jobs_free(&late);

@@ -52,14 +52,7 @@ int main(int argc, char **argv)
 	h_watchdog(60);
 	e = h_engine(NULL);
 	h_engine_mode(e, mode);
-	if (!strcmp(mode, "pool")) {
-		H_OK(zc_pool_create(e, NJOBS * JOB, &pool));
-		mem = zc_pool_base(pool);
-		opts.pool = pool;
-		optp = &opts;
-	} else {
-		mem = h_alloc(NJOBS * JOB);
-	}
+	mem = h_mode_mem(e, mode, NJOBS * JOB, &pool, &opts, &optp);
 	h_fill(mem, SEED, 0, NJOBS * JOB);
 	h_jobs_init(&jobs, NJOBS);
 	/* Small buffers both ends: the first job cannot be taken whole. */

@@ -662,3 +662,25 @@ void h_free(void *p, size_t len)
 {
 	munmap(p, len);
 }
+
+uint8_t *h_mode_mem(struct zc_engine *e, const char *mode, size_t len,
+		    struct zc_pool **pool, struct zc_write_opts *opts,
+		    const struct zc_write_opts **optp)
+{
+	*pool = NULL;
+	if (strcmp(mode, "pool"))
+		return h_alloc(len);
+	H_OK(zc_pool_create(e, len, pool));
+	opts->pool = *pool;
+	if (optp)
+		*optp = opts;
+	return zc_pool_base(*pool);
+}
+
+void h_mode_mem_free(uint8_t *mem, size_t len, struct zc_pool *pool)
+{
+	if (pool)
+		H_OK(zc_pool_destroy(pool));
+	else
+		h_free(mem, len);
+}

@@ -199,6 +199,18 @@ void h_print_stats(const char *what, const struct zc_stats *st);
 void h_expect_released(struct zc_engine *e, uint64_t pool_bytes,
 		       const char *what);
 
+/*
+ * Memory for @len bytes of jobs in test mode @mode: in mode "pool" a
+ * registered pool, stored in *@pool and named in @opts (and *@optp set to
+ * @opts when @optp is not NULL); plain mmap'd memory otherwise (*@pool
+ * NULL, @opts and *@optp untouched). Fails the test on error.
+ */
+uint8_t *h_mode_mem(struct zc_engine *e, const char *mode, size_t len,
+		    struct zc_pool **pool, struct zc_write_opts *opts,
+		    const struct zc_write_opts **optp);
+/* Gives back what h_mode_mem() returned. */
+void h_mode_mem_free(uint8_t *mem, size_t len, struct zc_pool *pool);
+
 /* mmap'd anonymous memory (page aligned), failing the test on error. */
 void *h_alloc(size_t len);
 void h_free(void *p, size_t len);

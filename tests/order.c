@@ -39,14 +39,7 @@ int main(int argc, char **argv)
 	h_watchdog(60);
 	e = h_engine(NULL);
 	h_engine_mode(e, mode);
-	if (!strcmp(mode, "pool")) {
-		H_OK(zc_pool_create(e, NJOBS * JOB, &pool));
-		mem = zc_pool_base(pool);
-		opts.pool = pool;
-		optp = &opts;
-	} else {
-		mem = h_alloc(NJOBS * JOB);
-	}
+	mem = h_mode_mem(e, mode, NJOBS * JOB, &pool, &opts, &optp);
 	h_fill(mem, SEED, 0, NJOBS * JOB);
 	h_jobs_init(&jobs, NJOBS);
 	h_tcp_pair(&sfd, &rfd, 0, 0);
@@ -84,10 +77,7 @@ int main(int argc, char **argv)
 	close(sfd);
 	h_rx_join(&rx, 20000);
 	h_rx_expect_intact(&rx, (uint64_t)NJOBS * JOB, "order");
-	if (pool)
-		H_OK(zc_pool_destroy(pool));
-	else
-		h_free(mem, NJOBS * JOB);
+	h_mode_mem_free(mem, NJOBS * JOB, pool);
 	h_expect_released(e, 0, "end");
 	H_OK(zc_engine_destroy(e));
 	close(rfd);

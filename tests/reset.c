@@ -44,15 +44,8 @@ int main(int argc, char **argv)
 	h_watchdog(30);
 	e = h_engine(NULL);
 	h_engine_mode(e, mode);
-	if (!strcmp(mode, "pool")) {
-		H_OK(zc_pool_create(e, (NJOBS + 1) * JOB, &pool));
-		mem = zc_pool_base(pool);
-		pool_bytes = zc_pool_size(pool);
-		opts.pool = pool;
-		optp = &opts;
-	} else {
-		mem = h_alloc((NJOBS + 1) * JOB);
-	}
+	mem = h_mode_mem(e, mode, (NJOBS + 1) * JOB, &pool, &opts, &optp);
+	pool_bytes = pool ? zc_pool_size(pool) : 0;
 	h_fill(mem, SEED, 0, (NJOBS + 1) * JOB);
 	h_jobs_init(&jobs, NJOBS);
 	/* Small buffers both ends: the first job cannot be taken whole. */
@@ -108,10 +101,7 @@ int main(int argc, char **argv)
 	h_close(e, s, 5000);
 	close(sfd);
 	h_expect_released(e, pool_bytes, "after close");
-	if (pool)
-		H_OK(zc_pool_destroy(pool));
-	else
-		h_free(mem, (NJOBS + 1) * JOB);
+	h_mode_mem_free(mem, (NJOBS + 1) * JOB, pool);
 	H_OK(zc_engine_destroy(e));
 	h_jobs_free(&jobs);
 	h_jobs_free(&late);

@@ -34,14 +34,7 @@ int main(int argc, char **argv)
 	h_watchdog(60);
 	e = h_engine(NULL);
 	h_engine_mode(e, mode);
-	if (!strcmp(mode, "pool")) {
-		H_OK(zc_pool_create(e, JOB, &pool));
-		mem = zc_pool_base(pool);
-		opts.pool = pool;
-		optp = &opts;
-	} else {
-		mem = h_alloc(JOB);
-	}
+	mem = h_mode_mem(e, mode, JOB, &pool, &opts, &optp);
 	h_fill(mem, SEED, 0, JOB);
 	h_jobs_init(&jobs, 1);
 	h_tcp_pair(&sfd, &rfd, 4096, 4096);
@@ -70,10 +63,7 @@ int main(int argc, char **argv)
 	close(sfd);
 	h_rx_join(&rx, 20000);
 	h_rx_expect_intact(&rx, JOB, "short-send");
-	if (pool)
-		H_OK(zc_pool_destroy(pool));
-	else
-		h_free(mem, JOB);
+	h_mode_mem_free(mem, JOB, pool);
 	h_expect_released(e, 0, "end");
 	H_OK(zc_engine_destroy(e));
 	close(rfd);

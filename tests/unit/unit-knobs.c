@@ -8,17 +8,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
-
-static int failures;
-
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, \
-				#cond);                                    \
-			failures++;                                        \
-		}                                                          \
-	} while (0)
+#include "unit.h"
 
 static void test_parse_size(void)
 {
@@ -143,7 +133,5 @@ int main(void)
 	test_env();
 	test_resolve();
 	test_auto();
-	if (failures)
-		fprintf(stderr, "%d checks failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_verdict();
 }

@@ -7,21 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "unit.h"
 #include "ztrack.h"
 
 #define N 4096
 
-static int failures;
 static int seen[N];
-
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, \
-				#cond);                                    \
-			failures++;                                        \
-		}                                                          \
-	} while (0)
 
 static void on_release(void *ctx, void *entry)
 {
@@ -145,7 +136,5 @@ int main(void)
 		test_gaps_and_growth(firsts[i]);
 	}
 	test_long_run();
-	if (failures)
-		fprintf(stderr, "%d checks failed\n", failures);
-	return failures ? 1 : 0;
+	return unit_verdict();
 }
