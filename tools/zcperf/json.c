@@ -491,3 +491,9 @@ void zp_jw_bool(struct zp_jw *w, const char *key, bool v)
 	jw_sep(w, key);
 	jw_raw(w, v ? "true" : "false", v ? 4 : 5);
 }
+
+void zp_jw_null(struct zp_jw *w, const char *key)
+{
+	jw_sep(w, key);
+	jw_raw(w, "null", 4);
+}

@@ -68,5 +68,6 @@ void zp_jw_int(struct zp_jw *w, const char *key, int64_t v);
 void zp_jw_u64(struct zp_jw *w, const char *key, uint64_t v);
 void zp_jw_str(struct zp_jw *w, const char *key, const char *s);
 void zp_jw_bool(struct zp_jw *w, const char *key, bool v);
+void zp_jw_null(struct zp_jw *w, const char *key);
 
 #endif

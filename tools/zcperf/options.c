@@ -17,6 +17,7 @@ enum {
 	OPT_BIDIR = 256, OPT_ZC, OPT_BACKEND, OPT_FIXED, OPT_INFLIGHT,
 	OPT_READ_DEPTH, OPT_VERIFY, OPT_RR, OPT_GSO, OPT_MAX_CONNS,
 	OPT_CTL_TIMEOUT, OPT_UDP64, OPT_SEED, OPT_OUT, OPT_SIZES, OPT_MODES,
+	OPT_NO_CONTROL, OPT_NO_FIXED,
 	OPT_UNSUPPORTED = 1000,
 };
 
@@ -48,6 +49,7 @@ static const struct option longopts[] = {
 	{ "zc", required_argument, NULL, OPT_ZC },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "fixed", no_argument, NULL, OPT_FIXED },
+	{ "no-fixed", no_argument, NULL, OPT_NO_FIXED },
 	{ "inflight", required_argument, NULL, OPT_INFLIGHT },
 	{ "read-depth", required_argument, NULL, OPT_READ_DEPTH },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
@@ -59,6 +61,8 @@ static const struct option longopts[] = {
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "sizes", required_argument, NULL, OPT_SIZES },
 	{ "modes", required_argument, NULL, OPT_MODES },
+	{ "no-control", no_argument, NULL, OPT_NO_CONTROL },
+	{ "sink", no_argument, NULL, OPT_NO_CONTROL },
 	/* iperf3 options zcperf refuses */
 	{ "omit", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "blockcount", required_argument, NULL, OPT_UNSUPPORTED },
@@ -262,6 +266,7 @@ int zp_opts_parse(struct zp_opts *o, int argc, char **argv, char *err,
 				goto bad;
 			break;
 		case OPT_FIXED: o->fixed = 1; break;
+		case OPT_NO_FIXED: o->fixed = 0; break;
 		case OPT_INFLIGHT:
 			if (parse_int(arg, 1, 1024, &o->inflight))
 				goto bad;
@@ -289,6 +294,7 @@ int zp_opts_parse(struct zp_opts *o, int argc, char **argv, char *err,
 		case OPT_OUT: o->out_prefix = arg; break;
 		case OPT_SIZES: o->sizes = arg; break;
 		case OPT_MODES: o->modes = arg; break;
+		case OPT_NO_CONTROL: o->no_control = true; break;
 		case OPT_UNSUPPORTED:
 			snprintf(err, errlen, "option --%s is not supported by zcperf",
 				 longopts[idx].name);
@@ -348,6 +354,13 @@ bad:
 		snprintf(err, errlen, "--rr is TCP, client to server only");
 		return -EINVAL;
 	}
+	if (o->no_control &&
+	    (!o->client || !o->p.udp || o->p.reverse || o->p.bidir ||
+	     o->p.verify || o->p.rr)) {
+		snprintf(err, errlen, "--no-control is a UDP client that only "
+			 "sends (-c HOST -u; not -R, --bidir, --verify, --rr)");
+		return -EINVAL;
+	}
 	if (o->p.rr && !o->len_set)
 		o->p.len = 64;
 	return 0;
@@ -358,7 +371,8 @@ void zp_usage(FILE *f)
 	fprintf(f,
 "Usage: zcperf -s [options]\n"
 "       zcperf -c HOST [options]\n"
-"       zcperf sweep -c HOST [--sizes LIST] [--modes LIST] [--out PREFIX]\n"
+"       zcperf sweep -c HOST [--sizes LIST] [--modes LIST] [--reps N]\n"
+"                    [--out PREFIX] [client options] (zcperf sweep --help)\n"
 "iperf3's options (same meaning):\n"
 "  -p, --port N        server port (5201)\n"
 "  -t, --time S        seconds to transmit (10)\n"
@@ -379,12 +393,17 @@ void zp_usage(FILE *f)
 "  --zc off|on|auto    zero-copy mode of the local sends (library default auto)\n"
 "  --backend auto|io_uring|msg_zerocopy|copy\n"
 "  --fixed             send from a registered (pinned) buffer pool\n"
+"                      (the default with --zc auto; --no-fixed: plain memory)\n"
 "  --inflight N        write jobs queued per stream\n"
 "  --read-depth N      read jobs queued per stream\n"
 "  --verify            offset-derived payload, checked byte by byte by a\n"
 "                      receiving zcperf (corrupt, lost, reordered bytes)\n"
 "  --gso               UDP: send batches of datagrams with UDP_SEGMENT\n"
 "  --rr                request/response: transactions/s and latency\n"
+"  --no-control, --sink  UDP client: send to HOST:PORT without a server\n"
+"                      (no control channel; a sink that drops the\n"
+"                      datagrams, e.g. into an ifb device); reports the\n"
+"                      sender's side only\n"
 "  --max-conns N       server: connections waiting for their cookie (16)\n"
 "  --ctl-timeout MS    server: control-channel timeout (10000)\n");
 }

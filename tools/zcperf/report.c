@@ -322,7 +322,8 @@ void zp_report_end(struct zp_test *t)
 	if (!t->o->json) {
 		fprintf(t->out, "- - - - - - - - - - - - - - - - - - - - - - - - -\n");
 		fprintf(t->out, "[ ID] Interval           Transfer     Bitrate%s\n",
-			t->p.udp ? "         Jitter    Lost/Total Datagrams" : "");
+			t->p.udp && !t->o->no_control ?
+			"         Jitter    Lost/Total Datagrams" : "");
 	}
 	zp_jw_init(&w, false);
 	zp_jw_obj(&w, NULL);
@@ -448,7 +449,7 @@ void zp_report_end(struct zp_test *t)
 		d->recv += recv;
 		d->sent_s = fmax(d->sent_s, ssec);
 		d->recv_s = fmax(d->recv_s, rsec);
-		total_rx += recv;
+		total_rx += t->o->no_control ? sent : recv;
 		if (rx) {
 			d->lost += rx->errors > 0 ? rx->errors : 0;
 			d->packets += rx->packets > 0 ? rx->packets : 0;
@@ -516,7 +517,9 @@ void zp_report_end(struct zp_test *t)
 			const char *tag = role_tag(t, s);
 
 			text_line(t, s->fd, tag, ssec, sent, "sender", NULL, false);
-			text_line(t, s->fd, tag, rsec, recv, "receiver", rx, t->p.udp);
+			if (!t->o->no_control)
+				text_line(t, s->fd, tag, rsec, recv, "receiver",
+					  rx, t->p.udp);
 		}
 	}
 	zp_jw_end_arr(&w);
@@ -544,7 +547,9 @@ void zp_report_end(struct zp_test *t)
 		}
 		if (!t->o->json && t->nst > 1) {
 			text_line(t, -1, "", a->sent_s, a->sent, "sender", NULL, false);
-			text_line(t, -1, "", a->recv_s, a->recv, "receiver", NULL, false);
+			if (!t->o->no_control)
+				text_line(t, -1, "", a->recv_s, a->recv,
+					  "receiver", NULL, false);
 			if (b) {
 				text_line(t, -1, "", b->sent_s, b->sent, "sender", NULL, false);
 				text_line(t, -1, "", b->recv_s, b->recv, "receiver", NULL, false);
@@ -568,6 +573,7 @@ void zp_report_end(struct zp_test *t)
 	zp_jw_int(&w, "inflight", t->inflight);
 	zp_jw_int(&w, "read_depth", t->read_depth);
 	zp_jw_str(&w, "remote_backend", t->remote.backend);
+	zp_jw_bool(&w, "no_control", t->o->no_control);
 	zp_jw_obj(&w, "local");
 	zp_jw_num(&w, "cpu_user_s", loc.cpu_user_s);
 	zp_jw_num(&w, "cpu_sys_s", loc.cpu_sys_s);
@@ -634,13 +640,22 @@ void zp_report_end(struct zp_test *t)
 	} else {
 		bool snd = t->is_server ? t->p.reverse : !t->p.reverse;
 
-		fprintf(t->out, "CPU Utilization: local/%s %.1f%% (%.1f%%u/%.1f%%s), remote/%s %.1f%% (%.1f%%u/%.1f%%s)\n",
-			snd ? "sender" : "receiver", loc.cpu_total, loc.cpu_user,
-			loc.cpu_sys, snd ? "receiver" : "sender",
-			t->remote.cpu_total, t->remote.cpu_user, t->remote.cpu_sys);
-		fprintf(t->out, "Service demand: local %.3f us/KiB, remote %.3f us/KiB\n",
-			total_rx ? lcpu * 1e6 / (total_rx / 1024.0) : 0,
-			total_rx ? rcpu * 1e6 / (total_rx / 1024.0) : 0);
+		if (t->o->no_control) {
+			fprintf(t->out, "CPU Utilization: local/sender %.1f%% (%.1f%%u/%.1f%%s), no remote\n",
+				loc.cpu_total, loc.cpu_user, loc.cpu_sys);
+			fprintf(t->out, "No control channel (--no-control): the receiver's side is not known\n");
+			fprintf(t->out, "Service demand: local %.3f us/KiB sent\n",
+				total_rx ? lcpu * 1e6 / (total_rx / 1024.0) : 0);
+		} else {
+			fprintf(t->out, "CPU Utilization: local/%s %.1f%% (%.1f%%u/%.1f%%s), remote/%s %.1f%% (%.1f%%u/%.1f%%s)\n",
+				snd ? "sender" : "receiver", loc.cpu_total,
+				loc.cpu_user, loc.cpu_sys,
+				snd ? "receiver" : "sender", t->remote.cpu_total,
+				t->remote.cpu_user, t->remote.cpu_sys);
+			fprintf(t->out, "Service demand: local %.3f us/KiB, remote %.3f us/KiB\n",
+				total_rx ? lcpu * 1e6 / (total_rx / 1024.0) : 0,
+				total_rx ? rcpu * 1e6 / (total_rx / 1024.0) : 0);
+		}
 		zp_format_bytes(by, sizeof(by), (double)lzc);
 		fprintf(t->out, "Zero-copy (local, %s): %s sent zero-copy, ", loc.backend, by);
 		zp_format_bytes(by, sizeof(by), (double)lzcc);

@@ -106,6 +106,17 @@ static void end_test(struct srv *s, const char *why)
 		if (t->fail)
 			zp_test_close_streams(t, 2);
 		zp_report_end(t);
+		if (t->fail && s->o->verbose && t->eng) {
+			struct zc_stats es;
+
+			/* what the kernel still holds of our send buffers
+			 * (a registered pool stays pinned until the end) */
+			if (zc_engine_stats(t->eng, &es) == 0)
+				say(s, "zcperf: test ended early (%s); %llu bytes "
+				    "of sends still pinned\n", t->fail,
+				    (unsigned long long)(es.bytes_pinned -
+				    (t->pool ? zc_pool_size(t->pool) : 0)));
+		}
 	} else if (t->fail && s->o->verbose) {
 		say(s, "zcperf: test refused: %s\n", t->fail);
 	}
@@ -269,6 +280,30 @@ static void got_params(struct srv *s)
 	t->phase = ZP_PH_STREAMS;
 	s->deadline = zp_now() + ctl_timeout(s);
 	zp_rx_start(&t->rx, ZP_RX_STATE); /* nothing is due; EOF = gone */
+}
+
+/* A sending stream failed while the test runs: the client stopped
+ * reading (the write deadline passed: the library reset the connection
+ * once the kernel gave our pages back), or it went away. */
+static void check_streams(struct srv *s)
+{
+	struct zp_test *t = &s->t;
+	char m[160];
+
+	if (!s->active || t->phase != ZP_PH_RUNNING)
+		return;
+	for (int i = 0; i < t->nst; i++) {
+		struct zp_stream *st = t->st[i];
+
+		if (st->sender && st->error) {
+			snprintf(m, sizeof(m), "data stream %d: %s%s", st->id,
+				 zc_strerror(st->error),
+				 st->error == -ETIMEDOUT ?
+				 " (the client stopped reading)" : "");
+			end_test(s, m);
+			return;
+		}
+	}
 }
 
 static void got_test_end(struct srv *s)
@@ -457,6 +492,7 @@ int zp_run_server(const struct zp_opts *o)
 {
 	struct srv s = { .o = o, .ufd = -1 };
 	struct pollfd *pf;
+	double next_poll = 0;
 	int npf;
 
 	s.lfd = listen_on(o, SOCK_STREAM);
@@ -473,6 +509,16 @@ int zp_run_server(const struct zp_opts *o)
 	while (!(o->one_off && s.tests > 0)) {
 		int wait_ms = 1000, ctl_i = -1, u_i = -1, pend_end;
 		double now = zp_now();
+
+		/* A running test: the engine's completions come first; the
+		 * other fds and the deadlines are looked at every slice. */
+		if (s.active && s.t.eng && now < next_poll) {
+			wait_ms = zp_test_tick(&s.t, ZP_ENGINE_SLICE_MS);
+			zc_engine_run(s.t.eng, wait_ms);
+			check_streams(&s);
+			continue;
+		}
+		next_poll = now + ZP_ENGINE_SLICE_MS / 1000.0;
 
 		npf = 0;
 		pf[npf].fd = s.lfd;
@@ -506,6 +552,7 @@ int zp_run_server(const struct zp_opts *o)
 			if (n == 0)
 				zc_engine_run(s.t.eng, wait_ms < ZP_ENGINE_SLICE_MS ?
 					      wait_ms : ZP_ENGINE_SLICE_MS);
+			check_streams(&s);
 		} else if (poll(pf, (nfds_t)npf, wait_ms) < 0 && errno != EINTR) {
 			break;
 		}

@@ -33,6 +33,18 @@ void zp_test_choose(struct zp_test *t)
 	t->zc = o->zc >= 0 ? o->zc : p->zc;
 	t->backend = o->backend >= 0 ? o->backend : p->backend;
 	t->fixed = o->fixed >= 0 ? o->fixed : p->fixed;
+	/*
+	 * --zc auto sends from a registered pool unless told --no-fixed:
+	 * where the kernel really sends zero-copy (so auto stays on it), it
+	 * costs less than a copy only from registered buffers; from plain
+	 * memory the per-send page pinning made it slower than copying
+	 * (docs/PERFORMANCE.md, "zcperf sweep on the ifb path"). Where the
+	 * kernel copies anyway, auto copies, from the pool as from the heap.
+	 */
+	if (t->fixed < 0 && t->zc == ZC_TX_AUTO) {
+		t->fixed = 1;
+		t->fixed_implied = true;
+	}
 	t->inflight = o->inflight ? o->inflight : p->inflight;
 	if (!t->inflight) {
 		/* enough bytes queued to cover a zero-copy release's
@@ -69,16 +81,13 @@ int zp_test_start_streams(struct zp_test *t, char *err, size_t errlen)
 	return 0;
 }
 
-/* Runs completions, interval reports and paced sends; returns how long
- * the caller may sleep (ms, at most @max_ms). */
+/* Interval reports and paced sends; returns how long the caller may
+ * sleep (ms, at most @max_ms). The caller runs the engine. */
 int zp_test_tick(struct zp_test *t, int max_ms)
 {
 	int wait_ms = max_ms;
-	double now;
+	double now = zp_now();
 
-	if (t->eng)
-		zc_engine_run(t->eng, 0);
-	now = zp_now();
 	if (t->phase != ZP_PH_RUNNING)
 		return wait_ms;
 	if (t->next_report <= now) {
@@ -106,26 +115,34 @@ int zp_test_tick(struct zp_test *t, int max_ms)
 }
 
 /* One turn of the engine and the timers; waits at most @max_ms.
+ * Returns true when @extra_fd (if >= 0) is readable.
  *
- * While an engine runs we sleep inside zc_engine_run(), not in poll() on
- * zc_engine_fd(): with several sockets reading on the io_uring backend
- * the fd's wake-ups were missed here (transfers stalled to ~1 s steps),
- * while the engine's own wait never missed a completion. The control fd
- * is then checked every few milliseconds.
+ * While an engine runs we sleep inside zc_engine_run() (one system call
+ * that submits, waits and reaps), and look at @extra_fd with a poll() of
+ * no timeout at most every ZP_ENGINE_SLICE_MS, when it is due. Polling
+ * zc_engine_fd() together with @extra_fd instead was measured worse on a
+ * busy stream: asking for the fd makes the library register an eventfd,
+ * which the kernel signals on every completion and the library reads on
+ * every zc_engine_run() (one more read() per 64 KiB message; see
+ * docs/PERFORMANCE.md, "zcperf: waiting on the engine fd").
  */
-void zp_test_turn(struct zp_test *t, int extra_fd, int max_ms)
+bool zp_test_turn(struct zp_test *t, int extra_fd, int max_ms)
 {
 	struct pollfd pf = { .fd = extra_fd, .events = POLLIN };
 	int wait_ms = zp_test_tick(t, max_ms);
+	double now;
 
-	if (!t->eng) {
-		poll(&pf, extra_fd >= 0, wait_ms);
-		return;
+	if (!t->eng)
+		return poll(&pf, extra_fd >= 0, wait_ms) > 0;
+	now = zp_now();
+	if (extra_fd >= 0 && now >= t->next_fd_check) {
+		t->next_fd_check = now + ZP_ENGINE_SLICE_MS / 1000.0;
+		if (poll(&pf, 1, 0) > 0)
+			return true;
 	}
-	if (extra_fd >= 0 && poll(&pf, 1, 0) > 0)
-		return;
 	zc_engine_run(t->eng, wait_ms < ZP_ENGINE_SLICE_MS ? wait_ms :
 		      ZP_ENGINE_SLICE_MS);
+	return false;
 }
 
 /* Final partial interval, then CPU and the stop time. */

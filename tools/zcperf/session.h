@@ -12,7 +12,7 @@ void zp_test_init(struct zp_test *t, const struct zp_opts *o, bool server);
 void zp_test_choose(struct zp_test *t);
 int zp_test_start_streams(struct zp_test *t, char *err, size_t errlen);
 int zp_test_tick(struct zp_test *t, int max_ms);
-void zp_test_turn(struct zp_test *t, int extra_fd, int max_ms);
+bool zp_test_turn(struct zp_test *t, int extra_fd, int max_ms);
 void zp_test_stop_clock(struct zp_test *t);
 void zp_test_drain(struct zp_test *t, int extra_fd, double max_s);
 void zp_test_close_streams(struct zp_test *t, double max_s);

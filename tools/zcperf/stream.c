@@ -41,6 +41,15 @@ int zp_engine_setup(struct zp_test *t)
 		if (ret < 0)
 			return ret;
 	}
+	/* A server facing strangers: a write that a client does not take
+	 * (zero window) fails after the control timeout, the connection is
+	 * reset, and the kernel gives our pages back. */
+	if (t->is_server) {
+		ret = zc_engine_setopt(t->eng, ZC_OPT_DEADLINE_MS,
+				       (uint64_t)t->o->ctl_timeout_ms);
+		if (ret < 0)
+			return ret;
+	}
 	/* A pool is pinned once; let it be as large as the budget allows. */
 	zc_engine_setopt(t->eng, ZC_OPT_PIN_BUDGET, ZP_BUF_BUDGET + (64 << 20));
 	return 0;
@@ -153,9 +162,12 @@ static int setup_buffers(struct zp_test *t)
 		return -E2BIG;
 	if (t->fixed > 0 && need) {
 		ret = zc_pool_create(t->eng, need, &t->pool);
-		if (ret < 0)
+		if (ret < 0 && !t->fixed_implied)
 			return ret;
-		t->pooled = true;
+		if (ret < 0)
+			t->fixed = 0; /* implied by auto: plain memory will do */
+		else
+			t->pooled = true;
 	}
 	if (shared_needed) {
 		t->shared_buf = buf_get(t, tx);
@@ -304,15 +316,14 @@ static size_t udp_hdr_len(struct zp_test *t)
 
 /* Writes one datagram: iperf3's header (send time, packet number), then
  * with --verify the payload offset and the pattern. */
-static void fill_datagram(struct zp_stream *s, uint8_t *b, size_t len)
+static void fill_datagram(struct zp_stream *s, uint8_t *b, size_t len,
+			  const struct timespec *ts)
 {
 	struct zp_test *t = s->t;
-	struct timespec ts;
 	size_t h = udp_hdr_len(t);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	put_be32(b, (uint32_t)ts.tv_sec);
-	put_be32(b + 4, (uint32_t)(ts.tv_nsec / 1000));
+	put_be32(b, (uint32_t)ts->tv_sec);
+	put_be32(b + 4, (uint32_t)(ts->tv_nsec / 1000));
 	s->pcount++;
 	if (t->p.udp64)
 		put_be64(b + 8, s->pcount);
@@ -334,9 +345,12 @@ static int queue_write(struct zp_slot *sl, size_t len)
 
 	if (s->udp) {
 		size_t k = len / t->p.len;
+		struct timespec ts;
 
+		/* one send time for a GSO batch: its datagrams leave together */
+		clock_gettime(CLOCK_REALTIME, &ts);
 		for (size_t i = 0; i < k; i++)
-			fill_datagram(s, sl->buf + i * t->p.len, t->p.len);
+			fill_datagram(s, sl->buf + i * t->p.len, t->p.len, &ts);
 	} else if (t->p.verify) {
 		zp_pattern_fill(sl->buf, len, s->tx_off, t->p.seed);
 		s->tx_off += len;

@@ -34,6 +34,7 @@ struct zp_opts {
 	int inflight;		/* 0 = automatic */
 	int read_depth;
 	bool gso;		/* UDP: batch datagrams with UDP_SEGMENT */
+	bool no_control;	/* UDP client: no server, send to a sink */
 	/* server hardening */
 	int max_conns;		/* pending control+data connections */
 	int ctl_timeout_ms;
@@ -115,11 +116,13 @@ struct zp_test {
 	uint8_t *shared_buf;	/* the one TX buffer when payload is fixed */
 	size_t pool_used;
 	int zc, backend, fixed, inflight, read_depth;
+	bool fixed_implied;	/* the pool comes with --zc auto */
 	struct zp_stream *st[2 * ZP_MAX_STREAMS];
 	int nst;
 	double t0;		/* monotonic seconds at TEST_START */
 	double t_end;		/* when the sending stopped */
 	double next_report, last_report;
+	double next_fd_check;	/* when zp_test_turn() polls its extra fd */
 	double drain_until;
 	struct rusage_pair {
 		double user, sys;
