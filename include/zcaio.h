@@ -288,7 +288,11 @@ ZC_API int zc_pool_destroy(struct zc_pool *p);
  *       socket (UDP): there each write job goes out as exactly one send
  *       call, never split: one datagram, or one GSO batch when the caller
  *       set UDP_SEGMENT on the socket; each read job takes one datagram
- *       (an empty one completes with 0, which is not an end there).
+ *       (an empty one completes with 0, which is not an end there). A
+ *       datagram's error fails that job alone, never the socket.
+ *       On the msg_zerocopy backend a socket that already has SO_ZEROCOPY
+ *       set (used with MSG_ZEROCOPY before, whose ids cannot be known)
+ *       copies.
  *       The caller keeps owning
  *       the descriptor and must keep it open until zc_sock_close()'s
  *       callback has run (or zc_engine_destroy() returned).

@@ -122,6 +122,21 @@ static int zc__ep_fd(struct zc_engine *e)
 	return zc__ep(e)->epfd;
 }
 
+/*
+ * The kernel numbers a socket's MSG_ZEROCOPY sends from 0 for its whole
+ * life, and the count cannot be read. A socket that already has
+ * SO_ZEROCOPY set may have used up ids (an earlier engine, or the caller):
+ * our numbering would not match the kernel's and releases would be lost
+ * or credited to the wrong send. Such a socket copies.
+ */
+static bool zc__ep_zc_used(int fd)
+{
+	int on = 0;
+	socklen_t len = sizeof(on);
+
+	return getsockopt(fd, SOL_SOCKET, SO_ZEROCOPY, &on, &len) == 0 && on;
+}
+
 static int zc__ep_attach(struct zc_engine *e, struct zc_sock *s)
 {
 	struct zc__ep *ep = zc__ep(e);
@@ -138,8 +153,9 @@ static int zc__ep_attach(struct zc_engine *e, struct zc_sock *s)
 	 * Without SO_ZEROCOPY the flag is silently ignored and no release
 	 * ever comes: where it cannot be set, the socket copies.
 	 */
-	es->zc_ok = ep->zerocopy && setsockopt(s->fd, SOL_SOCKET, SO_ZEROCOPY,
-					       &one, sizeof(one)) == 0;
+	es->zc_ok = ep->zerocopy && !zc__ep_zc_used(s->fd) &&
+		    setsockopt(s->fd, SOL_SOCKET, SO_ZEROCOPY, &one,
+			       sizeof(one)) == 0;
 	zc__ztrack_init(&es->zt, 0);
 	ev.data.ptr = es;
 	if (epoll_ctl(ep->epfd, EPOLL_CTL_ADD, s->fd, &ev) < 0) {

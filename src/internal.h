@@ -84,6 +84,8 @@ struct zc__auto {
 	uint64_t until_probe;
 };
 bool zc__auto_want_zc(struct zc__auto *a);
+/* Give back a probe that zc__auto_want_zc() granted but was not sent. */
+void zc__auto_unwant(struct zc__auto *a);
 /* Returns true when this report switched the socket to copying. */
 bool zc__auto_report(struct zc__auto *a, bool copied, uint64_t reprobe);
 /* Whether a send of seg bytes goes zero-copy under mode tx. */
@@ -159,7 +161,7 @@ struct zc_sock {
 	bool dgram; /* SOCK_DGRAM: a job is one datagram, never split */
 	int tx_err; /* a write failed: the stream is broken from here */
 	int rx_err;
-	bool closing, shut, aborted, close_queued, teardown;
+	bool closing, shut, aborted, close_queued, teardown, detached;
 	int abort_err;	     /* what jobs fail with after an abort */
 	bool conn_check_due; /* a job's last release came: check before its
 			      * callback, once per batch of releases */

@@ -148,6 +148,12 @@ bool zc__auto_want_zc(struct zc__auto *a)
 	return true;
 }
 
+void zc__auto_unwant(struct zc__auto *a)
+{
+	if (a->copying && a->until_probe == UINT64_MAX)
+		a->until_probe = 0; /* the next send is the probe again */
+}
+
 bool zc__auto_report(struct zc__auto *a, bool copied, uint64_t reprobe)
 {
 	if (!copied) {

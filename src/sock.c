@@ -104,12 +104,21 @@ int zc_sock_fd(struct zc_sock *s)
 	return s ? s->fd : -EINVAL;
 }
 
-void zc__sock_free(struct zc_sock *s)
+/* The engine lets go of the socket: after this it never touches the fd. */
+static void zc__sock_detach(struct zc_sock *s)
 {
+	if (s->detached)
+		return;
+	s->detached = true;
 	if (s->e->be->detach)
 		s->e->be->detach(s->e, s);
 	zc__list_del(&s->link);
 	zc__list_del(&s->budget_link);
+}
+
+void zc__sock_free(struct zc_sock *s)
+{
+	zc__sock_detach(s);
 	free(s);
 }
 
@@ -192,7 +201,8 @@ static bool zc__err_is_local(int err)
 static void zc__tx_fail(struct zc_sock *s, struct zc__job *job, int err)
 {
 	job->error = err;
-	if (!(job->cancel && err == -ECANCELED) && !s->tx_err &&
+	/* A datagram is one send: there is no stream to protect. */
+	if (!(job->cancel && err == -ECANCELED) && !s->tx_err && !s->dgram &&
 	    (job->off || !zc__err_is_local(err)))
 		s->tx_err = err;
 }
@@ -234,10 +244,14 @@ static void zc__tx_kick(struct zc_sock *s)
 		zc = e->be->zerocopy &&
 		     zc__send_is_zc(job->knobs.tx_zcopy,
 				    job->knobs.zc_threshold, seg, &s->autozc);
-		if (zc && !job->pool && zc__over_budget(s, seg))
+		if (zc && !job->pool && zc__over_budget(s, seg)) {
+			zc__auto_unwant(&s->autozc); /* a probe not sent */
 			return;
+		}
 		op = zc__op_get(e);
 		if (!op) {
+			if (zc)
+				zc__auto_unwant(&s->autozc);
 			zc__tx_fail(s, job, -ENOMEM);
 			zc__tx_advance(s);
 			continue;
@@ -380,9 +394,15 @@ static void zc__conn_check(struct zc_sock *s)
 	    getsockopt(s->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 ||
 	    ti.tcpi_state != TCP_CLOSE)
 		return;
+	/*
+	 * Closed with no error is the graceful end: our FIN was acked, and
+	 * with it every byte before it (seen: a peer that shut down first
+	 * acks our FIN while zc_sock_close() shuts down, before the last
+	 * job's callback). A reset leaves ECONNRESET or EPIPE here.
+	 */
 	len = sizeof(err);
 	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || !err)
-		err = ECONNRESET;
+		return;
 	s->tx_err = -err;
 }
 
@@ -465,8 +485,8 @@ static void zc__recv_result(struct zc__op *op, int res)
 		if (s->aborted)
 			res = s->abort_err;
 		job->error = res;
-		if (res != -ECANCELED)
-			s->rx_err = res;
+		if (res != -ECANCELED && !s->dgram)
+			s->rx_err = res; /* a stream ends; datagrams go on */
 	}
 	zc__job_finish(job);
 }
@@ -795,7 +815,8 @@ static void zc__call_job(struct zc_engine *e, struct zc__job *job)
 	}
 	/* Pages released by a reset or an abort, not by the peer's ack. */
 	if (job->op == ZC_OP_WRITE && !job->error && job->released_by_kernel &&
-	    (s->aborted || (s->tx_err && !zc__err_is_local(s->tx_err)))) {
+	    (s->aborted ||
+	     (s->tx_err && !s->dgram && !zc__err_is_local(s->tx_err)))) {
 		job->error = s->aborted ? s->abort_err : s->tx_err;
 		r.error = job->error;
 	}
@@ -827,6 +848,9 @@ int zc__run_callbacks(struct zc_engine *e)
 			zc__list_del(it);
 			e->pending--;
 			s = zc__container_of(it, struct zc_sock, done_link);
+			/* The callback may close the fd, and its number be
+			 * reused by a socket attached next: let go first. */
+			zc__sock_detach(s);
 			if (s->close_cb)
 				s->close_cb(s, s->tx_err, s->close_user);
 			zc__sock_free(s);
