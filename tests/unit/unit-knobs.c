@@ -121,6 +121,17 @@ static void test_auto(void)
 		zc += zc__auto_want_zc(&a);
 	CHECK(zc == 0);
 	CHECK(zc__auto_want_zc(&a));
+	/* A probe granted but not sent (held back) is given back. */
+	zc__auto_unwant(&a);
+	CHECK(zc__auto_want_zc(&a)); /* the probe again */
+	CHECK(!zc__auto_want_zc(&a));
+	/* Giving back when no probe is out changes nothing. */
+	{
+		struct zc__auto b = { 0 };
+
+		zc__auto_unwant(&b);
+		CHECK(zc__auto_want_zc(&b) && !b.copying);
+	}
 	/* The probe went zero-copy: back to zero-copy for good. */
 	CHECK(!zc__auto_report(&a, false, 3));
 	CHECK(zc__auto_want_zc(&a) && zc__auto_want_zc(&a));
