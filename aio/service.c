@@ -580,21 +580,31 @@ static void zc__aio_pollout(struct pollfd *pfd, nfds_t n)
  */
 static void zc__aio_sleep(void)
 {
-	struct pollfd pfd[64];
+	struct pollfd stack_pfd[64], *pfd = stack_pfd, *big;
 	struct zc__aio_fd *f;
 	int ms = g.all ? ZC__AIO_CHECK_MS : -1;
-	nfds_t n = 0;
+	nfds_t n = 0, cap = 64, want = 1;
 	char buf[64];
 
+	/* Every socket waiting for POLLOUT is watched: one left out would
+	 * never be kicked while the others stay full. */
+	for (f = g.all; f; f = f->next)
+		want += f->want_out;
+	if (want > cap && (big = malloc(want * sizeof(*big)))) {
+		pfd = big;
+		cap = want;
+	}
 	if (!w.armed)
 		pfd[n++] = (struct pollfd){ .fd = g.wake[1], .events = POLLIN };
-	for (f = g.all; f && n < 64; f = f->next)
+	for (f = g.all; f && n < cap; f = f->next)
 		if (f->want_out)
 			pfd[n++] = (struct pollfd){ .fd = f->fd,
 						    .events = POLLOUT };
 	zc__aio_lock();
 	if (g.subq || g.cmds || g.close_seen) {
 		zc__aio_unlock();
+		if (pfd != stack_pfd)
+			free(pfd);
 		return;
 	}
 	g.sleeping = true;
@@ -608,6 +618,8 @@ static void zc__aio_sleep(void)
 		}
 		zc__aio_pollout(pfd, n);
 	}
+	if (pfd != stack_pfd)
+		free(pfd);
 	zc__aio_lock();
 	g.sleeping = false;
 	zc__aio_unlock();

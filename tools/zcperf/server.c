@@ -467,9 +467,46 @@ static void accept_event(struct srv *s)
 	}
 }
 
+/*
+ * A running test in which no stream moved a byte for the control timeout
+ * (or for a few sends at the asked rate, when that is longer) and no
+ * write waits for its deadline: a client
+ * that opened its streams and sends (or reads) nothing would otherwise
+ * hold the server, which serves one test at a time, for the test's whole
+ * duration (up to ZP_MAX_TIME).
+ */
+static bool data_idle(struct srv *s, double now)
+{
+	const struct zp_test *t = &s->t;
+	double last = 0, limit = ctl_timeout(s);
+
+	if (t->phase != ZP_PH_RUNNING)
+		return false;
+	if (t->p.bandwidth) {
+		double gap = 4.0 * 8 * t->p.len / (double)t->p.bandwidth;
+
+		if (gap > limit)
+			limit = gap;
+	}
+	for (int i = 0; i < t->nst; i++) {
+		const struct zp_stream *st = t->st[i];
+
+		/* writes in flight have their own deadline (a zero window
+		 * fails them with -ETIMEDOUT: check_streams() says why) */
+		if (st->sender && st->busy)
+			return false;
+		if (st->t_last > last)
+			last = st->t_last;
+	}
+	return now - (t->t0 + last) > limit;
+}
+
 static void check_deadlines(struct srv *s)
 {
 	double now = zp_now();
+
+	if (s->active && data_idle(s, now))
+		end_test(s, "no data moved within the control timeout");
 
 	for (int i = 0; i < s->npend; i++)
 		if (s->pend[i].deadline <= now)

@@ -27,9 +27,16 @@ timeout 60 python3 -c "
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('127.0.0.1', $PORT))
+open('$dir/bound', 'w').close()
 time.sleep(60)" &
 rpid=$!
-sleep 0.3
+# Send only once the port is bound: before, the kernel answers with ICMP
+# port unreachable and the client's stream ends (seen once, on a busy box).
+for i in $(seq 100); do
+	[ -e "$dir/bound" ] && break
+	sleep 0.1
+done
+[ -e "$dir/bound" ] || fail "the sink did not bind within 10 s"
 for args in "--zc off" "--zc on" "--zc on --fixed" "--zc auto" \
 	    "--zc on --fixed --gso -l 1400" "--zc off --gso -l 8000"; do
 	timeout 20 "$Z" -c 127.0.0.1 -p "$PORT" -u --sink -b 500M -l 32000 \
