@@ -32,19 +32,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-
-#ifndef SO_ZEROCOPY
-#define SO_ZEROCOPY 60
-#endif
-#ifndef MSG_ZEROCOPY
-#define MSG_ZEROCOPY 0x4000000
-#endif
-#ifndef SO_EE_ORIGIN_ZEROCOPY
-#define SO_EE_ORIGIN_ZEROCOPY 5
-#endif
-#ifndef SO_EE_CODE_ZEROCOPY_COPIED
-#define SO_EE_CODE_ZEROCOPY_COPIED 1
-#endif
+#include "compat.h"
 
 /* What the library's epoll backends pass. */
 #define SEND_FLAGS (MSG_DONTWAIT | MSG_NOSIGNAL)

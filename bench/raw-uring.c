@@ -26,14 +26,8 @@
 #include <liburing.h>
 
 #include "bench.h"
+#include "compat.h" /* what liburing 2.3 lacks */
 
-/* Debian 12's liburing 2.3 predates these (kernel 6.2 uapi). */
-#ifndef IORING_SEND_ZC_REPORT_USAGE
-#define IORING_SEND_ZC_REPORT_USAGE (1U << 3)
-#endif
-#ifndef IORING_NOTIF_USAGE_ZC_COPIED
-#define IORING_NOTIF_USAGE_ZC_COPIED (1U << 31)
-#endif
 
 /*
  * What libzcaio's io_uring backend passes: MSG_WAITALL lets the kernel

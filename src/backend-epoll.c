@@ -22,21 +22,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "internal.h"
 #include "ztrack.h"
-
-#ifndef SO_ZEROCOPY
-#define SO_ZEROCOPY 60
-#endif
-#ifndef MSG_ZEROCOPY
-#define MSG_ZEROCOPY 0x4000000
-#endif
-#ifndef SO_EE_ORIGIN_ZEROCOPY
-#define SO_EE_ORIGIN_ZEROCOPY 5
-#endif
-#ifndef SO_EE_CODE_ZEROCOPY_COPIED
-#define SO_EE_CODE_ZEROCOPY_COPIED 1
-#endif
 
 #define ZC__EP_EVENTS  64
 #define ZC__EP_ROUNDS  64 /* report rounds per wait(), so callers get a turn */

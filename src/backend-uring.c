@@ -4,6 +4,7 @@
  * or fixed buffers), IORING_OP_SEND for copies, IORING_OP_RECV for reads.
  */
 #include <errno.h>
+#include <liburing.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
