@@ -181,6 +181,67 @@ static bool get_str(struct fget *g, const char *key, char *out, size_t cap)
 	return true;
 }
 
+/* An integral number member within [0, hi]; absent reads as 0. */
+static bool get_u64(struct fget *g, const char *key, double hi, uint64_t *out)
+{
+	double v = 0;
+
+	if (!get_num(g, key, 0, hi, true, &v))
+		return false;
+	*out = (uint64_t)v;
+	return true;
+}
+
+static bool get_int(struct fget *g, const char *key, double hi, int *out)
+{
+	double v = 0;
+
+	if (!get_num(g, key, 0, hi, true, &v))
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+/* Parses a message into a new document; its root node's index, or -errno
+ * (*err says why). The caller ends a document with doc_free(). */
+static int doc_parse(struct zp_jdoc **dp, const char *json, size_t len,
+		     const char **err)
+{
+	struct zp_jdoc *d = malloc(sizeof(*d));
+	int root;
+
+	if (!d) {
+		*err = "out of memory";
+		return -ENOMEM;
+	}
+	root = zp_json_parse(d, json, len, err);
+	if (root < 0) {
+		free(d);
+		return -EINVAL;
+	}
+	*dp = d;
+	return root;
+}
+
+static void doc_free(struct zp_jdoc *d)
+{
+	zp_json_free(d);
+	free(d);
+}
+
+/* Closes an encoded message's root object and hands its text over. */
+static int jw_finish(struct zp_jw *w, char **out, size_t *len)
+{
+	zp_jw_end_obj(w);
+	if (w->oom) {
+		zp_jw_free(w);
+		return -ENOMEM;
+	}
+	*out = w->buf;
+	*len = w->len;
+	return 0;
+}
+
 /* ---- parameters ---- */
 
 void zp_params_default(struct zp_params *p)
@@ -242,14 +303,7 @@ int zp_params_encode(const struct zp_params *p, char **out, size_t *len)
 		zp_jw_int(&w, "zcperf_inflight", p->inflight);
 	if (p->rr)
 		zp_jw_bool(&w, "zcperf_rr", true);
-	zp_jw_end_obj(&w);
-	if (w.oom) {
-		zp_jw_free(&w);
-		return -ENOMEM;
-	}
-	*out = w.buf;
-	*len = w.len;
-	return 0;
+	return jw_finish(&w, out, len);
 }
 
 static int name_index(const char *s, const char *const *names, int n)
@@ -258,6 +312,21 @@ static int name_index(const char *s, const char *const *names, int n)
 		if (!strcmp(s, names[i]))
 			return i;
 	return -1;
+}
+
+/* A string member, one of names[n]: *out its index; absent or "" leaves *out. */
+static bool get_name(struct fget *g, const char *key, const char *const *names,
+		     int n, int *out)
+{
+	char s[32] = "";
+
+	if (!get_str(g, key, s, sizeof(s)))
+		return false;
+	if (s[0] && (*out = name_index(s, names, n)) < 0) {
+		g->err = key;
+		return false;
+	}
+	return true;
 }
 
 /* Fields iperf3 clients may send that zcperf does not implement: refused
@@ -304,20 +373,12 @@ int zp_params_decode(struct zp_params *p, const char *json, size_t len,
 	struct fget g = { 0 };
 	double v;
 	bool tcp = false, sctp_dummy = false;
-	char s[32];
 	int root, ret = -EINVAL;
 
 	*ierr = ZP_IE_RECVPARAMS;
-	d = malloc(sizeof(*d));
-	if (!d) {
-		*err = "out of memory";
-		return -ENOMEM;
-	}
-	root = zp_json_parse(d, json, len, err);
-	if (root < 0) {
-		free(d);
-		return -EINVAL;
-	}
+	root = doc_parse(&d, json, len, err);
+	if (root < 0)
+		return root;
 	if (d->nodes[root].type != ZP_JOBJ) {
 		*err = "parameters are not a JSON object";
 		goto out;
@@ -354,16 +415,12 @@ int zp_params_decode(struct zp_params *p, const char *json, size_t len,
 		*err = "exactly one of tcp and udp must be set";
 		goto out;
 	}
-	v = 0;
-	if (!get_num(&g, "time", 0, ZP_MAX_TIME, true, &v)) {
+	if (!get_int(&g, "time", ZP_MAX_TIME, &p->time)) {
 		*ierr = ZP_IE_DURATION;
 		goto bad;
 	}
-	p->time = (int)v;
-	v = 0;
-	if (!get_num(&g, "num", 0, 1e15, true, &v))
+	if (!get_u64(&g, "num", 1e15, &p->num))
 		goto bad;
-	p->num = (uint64_t)v;
 	if (p->time == 0 && p->num == 0) {
 		*err = "no end condition (time and num both 0)";
 		*ierr = ZP_IE_DURATION;
@@ -382,18 +439,10 @@ int zp_params_decode(struct zp_params *p, const char *json, size_t len,
 		goto bad;
 	}
 	p->len = (uint32_t)v;
-	v = 0;
-	if (!get_num(&g, "bandwidth", 0, 1e13, true, &v))
+	if (!get_u64(&g, "bandwidth", 1e13, &p->bandwidth) ||
+	    !get_int(&g, "window", 1 << 30, &p->window) ||
+	    !get_int(&g, "MSS", 65535, &p->mss))
 		goto bad;
-	p->bandwidth = (uint64_t)v;
-	v = 0;
-	if (!get_num(&g, "window", 0, 1 << 30, true, &v))
-		goto bad;
-	p->window = (int)v;
-	v = 0;
-	if (!get_num(&g, "MSS", 0, 65535, true, &v))
-		goto bad;
-	p->mss = (int)v;
 	v = 0;
 	if (!get_num(&g, "pacing_timer", 0, 1e9, true, &v))
 		goto bad;
@@ -405,28 +454,12 @@ int zp_params_decode(struct zp_params *p, const char *json, size_t len,
 	p->zcperf = zp_json_get(d, root, "zcperf_version") >= 0;
 	if (!get_str(&g, "zcperf_version", NULL, 32))
 		goto bad;
-	v = 0;
-	if (!get_num(&g, "zcperf_seed", 0, 9007199254740991.0, true, &v))
+	if (!get_u64(&g, "zcperf_seed", 9007199254740991.0, &p->seed) ||
+	    !get_int(&g, "zcperf_inflight", 1024, &p->inflight))
 		goto bad;
-	p->seed = (uint64_t)v;
-	v = 0;
-	if (!get_num(&g, "zcperf_inflight", 0, 1024, true, &v))
+	if (!get_name(&g, "zcperf_zc", zc_names, 3, &p->zc) ||
+	    !get_name(&g, "zcperf_backend", backend_names, 4, &p->backend))
 		goto bad;
-	p->inflight = (int)v;
-	s[0] = '\0';
-	if (!get_str(&g, "zcperf_zc", s, sizeof(s)))
-		goto bad;
-	if (s[0] && (p->zc = name_index(s, zc_names, 3)) < 0) {
-		g.err = "zcperf_zc";
-		goto bad;
-	}
-	s[0] = '\0';
-	if (!get_str(&g, "zcperf_backend", s, sizeof(s)))
-		goto bad;
-	if (s[0] && (p->backend = name_index(s, backend_names, 4)) < 0) {
-		g.err = "zcperf_backend";
-		goto bad;
-	}
 	if (zp_json_get(d, root, "zcperf_fixed") >= 0) {
 		bool f = false;
 
@@ -445,8 +478,7 @@ bad:
 	snprintf(msg, sizeof(msg), "bad parameter '%s'", g.err ? g.err : "?");
 	*err = msg;
 out:
-	zp_json_free(d);
-	free(d);
+	doc_free(d);
 	return ret;
 }
 
@@ -495,14 +527,7 @@ int zp_results_encode(const struct zp_results *r, char **out, size_t *len)
 		zp_jw_end_obj(&w);
 	}
 	zp_jw_end_arr(&w);
-	zp_jw_end_obj(&w);
-	if (w.oom) {
-		zp_jw_free(&w);
-		return -ENOMEM;
-	}
-	*out = w.buf;
-	*len = w.len;
-	return 0;
+	return jw_finish(&w, out, len);
 }
 
 /* iperf3 3.12 prints -1 in some counters as 2^64-1; read both as -1. */
@@ -555,16 +580,14 @@ static bool stream_decode(const struct zp_jdoc *d, int obj, struct zp_sres *s,
 		goto bad;
 	s->has_zc = zp_json_get(d, obj, "zcperf_bytes_zc") >= 0;
 	s->has_verify = zp_json_get(d, obj, "zcperf_verified") >= 0;
-#define U64F(k, f) \
-	do { v = 0; if (!get_num(&g, k, 0, 1.8e19, true, &v)) goto bad; f = (uint64_t)v; } while (0)
-	U64F("zcperf_bytes_zc", s->bytes_zc);
-	U64F("zcperf_bytes_zc_copied", s->bytes_zc_copied);
-	U64F("zcperf_bytes_copied", s->bytes_copied);
-	U64F("zcperf_verified", s->v_checked);
-	U64F("zcperf_corrupt", s->v_corrupt);
-	U64F("zcperf_lost", s->v_lost);
-	U64F("zcperf_reordered", s->v_reordered);
-#undef U64F
+	if (!get_u64(&g, "zcperf_bytes_zc", 1.8e19, &s->bytes_zc) ||
+	    !get_u64(&g, "zcperf_bytes_zc_copied", 1.8e19, &s->bytes_zc_copied) ||
+	    !get_u64(&g, "zcperf_bytes_copied", 1.8e19, &s->bytes_copied) ||
+	    !get_u64(&g, "zcperf_verified", 1.8e19, &s->v_checked) ||
+	    !get_u64(&g, "zcperf_corrupt", 1.8e19, &s->v_corrupt) ||
+	    !get_u64(&g, "zcperf_lost", 1.8e19, &s->v_lost) ||
+	    !get_u64(&g, "zcperf_reordered", 1.8e19, &s->v_reordered))
+		goto bad;
 	return true;
 bad:
 	*err = "bad stream result field";
@@ -574,21 +597,15 @@ bad:
 int zp_results_decode(struct zp_results *r, const char *json, size_t len,
 		      const char **err)
 {
-	struct zp_jdoc *d = malloc(sizeof(*d));
+	struct zp_jdoc *d;
 	struct fget g = { 0 };
 	const struct zp_jnode *arr;
 	double v;
 	int root, ret = -EINVAL;
 
-	if (!d) {
-		*err = "out of memory";
-		return -ENOMEM;
-	}
-	root = zp_json_parse(d, json, len, err);
-	if (root < 0) {
-		free(d);
-		return -EINVAL;
-	}
+	root = doc_parse(&d, json, len, err);
+	if (root < 0)
+		return root;
 	memset(r, 0, sizeof(*r));
 	g.d = d;
 	g.obj = root;
@@ -633,7 +650,6 @@ int zp_results_decode(struct zp_results *r, const char *json, size_t len,
 	}
 	ret = 0;
 out:
-	zp_json_free(d);
-	free(d);
+	doc_free(d);
 	return ret;
 }

@@ -285,6 +285,19 @@ static void json_sum(struct zp_jw *w, const char *key, double secs,
 	zp_jw_end_obj(w);
 }
 
+/* Opens one stream's object of "end" with the fields every kind starts with. */
+static void json_stream(struct zp_jw *w, const char *key, int fd, double secs,
+			uint64_t bytes)
+{
+	zp_jw_obj(w, key);
+	zp_jw_int(w, "socket", fd);
+	zp_jw_num(w, "start", 0);
+	zp_jw_num(w, "end", secs);
+	zp_jw_num(w, "seconds", secs);
+	zp_jw_u64(w, "bytes", bytes);
+	zp_jw_num(w, "bits_per_second", bytes * 8 / secs);
+}
+
 static void text_line(struct zp_test *t, int fd, const char *tag, double secs,
 		      uint64_t bytes, const char *who, const struct zp_sres *u,
 		      bool udp_recv)
@@ -476,13 +489,7 @@ void zp_report_end(struct zp_test *t)
 		}
 		zp_jw_obj(&w, NULL);
 		if (t->p.udp) {
-			zp_jw_obj(&w, "udp");
-			zp_jw_int(&w, "socket", s->fd);
-			zp_jw_num(&w, "start", 0);
-			zp_jw_num(&w, "end", ssec);
-			zp_jw_num(&w, "seconds", ssec);
-			zp_jw_u64(&w, "bytes", sent);
-			zp_jw_num(&w, "bits_per_second", sent * 8 / ssec);
+			json_stream(&w, "udp", s->fd, ssec, sent);
 			zp_jw_num(&w, "jitter_ms", rx ? rx->jitter * 1000 : 0);
 			zp_jw_int(&w, "lost_packets", rx ? rx->errors : 0);
 			zp_jw_int(&w, "packets", rx ? rx->packets : 0);
@@ -492,23 +499,11 @@ void zp_report_end(struct zp_test *t)
 			zp_jw_bool(&w, "sender", s->sender);
 			zp_jw_end_obj(&w);
 		} else {
-			zp_jw_obj(&w, "sender");
-			zp_jw_int(&w, "socket", s->fd);
-			zp_jw_num(&w, "start", 0);
-			zp_jw_num(&w, "end", ssec);
-			zp_jw_num(&w, "seconds", ssec);
-			zp_jw_u64(&w, "bytes", sent);
-			zp_jw_num(&w, "bits_per_second", sent * 8 / ssec);
+			json_stream(&w, "sender", s->fd, ssec, sent);
 			zp_jw_int(&w, "retransmits", 0);
 			zp_jw_bool(&w, "sender", s->sender);
 			zp_jw_end_obj(&w);
-			zp_jw_obj(&w, "receiver");
-			zp_jw_int(&w, "socket", s->fd);
-			zp_jw_num(&w, "start", 0);
-			zp_jw_num(&w, "end", rsec);
-			zp_jw_num(&w, "seconds", rsec);
-			zp_jw_u64(&w, "bytes", recv);
-			zp_jw_num(&w, "bits_per_second", recv * 8 / rsec);
+			json_stream(&w, "receiver", s->fd, rsec, recv);
 			zp_jw_bool(&w, "sender", s->sender);
 			zp_jw_end_obj(&w);
 		}
