@@ -19,16 +19,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <zcaio.h>
+
 #include "bench.h"
 
 #define RX_BUF (1U << 20)
 
 static const char *const mode_names[] = {
-	[BENCH_SEND] = "send",
-	[BENCH_COPY] = "copy",
-	[BENCH_ZC] = "zc",
-	[BENCH_ZC_FIXED] = "zc-fixed",
-	[BENCH_AUTO] = "auto",
+	[BENCH_SEND] = "send",	       [BENCH_COPY] = "copy", [BENCH_ZC] = "zc",
+	[BENCH_ZC_FIXED] = "zc-fixed", [BENCH_AUTO] = "auto",
 };
 
 const char *bench_mode_name(enum bench_mode m)
@@ -42,7 +41,8 @@ static void usage(const char *prog, unsigned int allowed)
 
 	fprintf(stderr,
 		"usage: %s -m MODE [-s MSG_BYTES] [-n BUFFERS] [-t SECONDS]\n"
-		"       [-c SEND_CPU,RECV_CPU | -c none] [-b BACKEND (lib-send)]\n"
+		"       [-c SEND_CPU,RECV_CPU | -c none] [-b BACKEND "
+		"(lib-send)]\n"
 		"modes:",
 		prog);
 	for (m = 0; m < sizeof(mode_names) / sizeof(mode_names[0]); m++)
@@ -52,14 +52,17 @@ static void usage(const char *prog, unsigned int allowed)
 	exit(2);
 }
 
-void bench_parse(int argc, char **argv, struct bench_cfg *cfg,
-		 const char *prog, unsigned int allowed)
+void bench_parse(int argc, char **argv, struct bench_cfg *cfg, const char *prog,
+		 unsigned int allowed)
 {
 	int opt, m = -1;
 	unsigned int i;
 
-	*cfg = (struct bench_cfg){ .msg = 1 << 16, .nbufs = 8, .secs = 3,
-				   .cpu_send = -1, .cpu_recv = -1 };
+	*cfg = (struct bench_cfg){ .msg = 1 << 16,
+				   .nbufs = 8,
+				   .secs = 3,
+				   .cpu_send = -1,
+				   .cpu_recv = -1 };
 	/* Sender and receiver on separate cores, as in DESIGN.md's numbers. */
 	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2) {
 		cfg->cpu_send = 0;
@@ -68,23 +71,15 @@ void bench_parse(int argc, char **argv, struct bench_cfg *cfg,
 	while ((opt = getopt(argc, argv, "m:s:n:t:c:b:h")) != -1) {
 		switch (opt) {
 		case 'm':
-			for (i = 0; i < sizeof(mode_names) / sizeof(*mode_names);
-			     i++)
+			for (i = 0;
+			     i < sizeof(mode_names) / sizeof(*mode_names); i++)
 				if (!strcmp(optarg, mode_names[i]))
 					m = i;
 			break;
-		case 's':
-			cfg->msg = strtoul(optarg, NULL, 0);
-			break;
-		case 'n':
-			cfg->nbufs = strtoul(optarg, NULL, 0);
-			break;
-		case 't':
-			cfg->secs = strtod(optarg, NULL);
-			break;
-		case 'b':
-			cfg->backend = optarg;
-			break;
+		case 's': cfg->msg = strtoul(optarg, NULL, 0); break;
+		case 'n': cfg->nbufs = strtoul(optarg, NULL, 0); break;
+		case 't': cfg->secs = strtod(optarg, NULL); break;
+		case 'b': cfg->backend = optarg; break;
 		case 'c':
 			if (!strcmp(optarg, "none"))
 				cfg->cpu_send = cfg->cpu_recv = -1;
@@ -92,8 +87,7 @@ void bench_parse(int argc, char **argv, struct bench_cfg *cfg,
 					&cfg->cpu_recv) != 2)
 				usage(prog, allowed);
 			break;
-		default:
-			usage(prog, allowed);
+		default: usage(prog, allowed);
 		}
 	}
 	if (m < 0 || !(allowed & (1U << m)) || cfg->msg < 1 ||
@@ -117,7 +111,7 @@ void *bench_alloc(const struct bench_cfg *cfg)
 	return p;
 }
 
-static void pin(int cpu)
+void bench_pin(int cpu)
 {
 	cpu_set_t set;
 
@@ -129,8 +123,8 @@ static void pin(int cpu)
 }
 
 /* The receiver: accept one connection, drain it, report the count. */
-static void __attribute__((noreturn)) receiver(int lfd, int report, int cpu,
-					       double secs)
+static void __attribute__((noreturn))
+receiver(int lfd, int report, int cpu, double secs)
 {
 	char *buf = malloc(RX_BUF);
 	uint64_t total = 0;
@@ -138,7 +132,7 @@ static void __attribute__((noreturn)) receiver(int lfd, int report, int cpu,
 
 	/* Bounded even if the sender vanishes without closing. */
 	alarm((unsigned int)secs + 60);
-	pin(cpu);
+	bench_pin(cpu);
 	fd = accept(lfd, NULL, NULL);
 	if (fd < 0 || !buf)
 		_exit(1);
@@ -190,7 +184,7 @@ int bench_connect(const struct bench_cfg *cfg, struct bench_conn *c)
 		close(c->report);
 		return err;
 	}
-	pin(cfg->cpu_send);
+	bench_pin(cfg->cpu_send);
 	return 0;
 fail:
 	err = -errno;
@@ -215,6 +209,28 @@ int bench_finish(struct bench_conn *c, uint64_t bytes)
 		return -EIO;
 	}
 	return 0;
+}
+
+/* -b NAME, as ZCAIO_BACKEND spells it. */
+int bench_backend_of(const char *name)
+{
+	static const struct {
+		const char *name;
+		int backend;
+	} names[] = {
+		{ "auto", ZC_BACKEND_AUTO },
+		{ "io_uring", ZC_BACKEND_URING },
+		{ "uring", ZC_BACKEND_URING },
+		{ "msg_zerocopy", ZC_BACKEND_MSG_ZEROCOPY },
+		{ "msgzc", ZC_BACKEND_MSG_ZEROCOPY },
+		{ "copy", ZC_BACKEND_COPY },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i].name))
+			return names[i].backend;
+	return -1;
 }
 
 double bench_now(void)
@@ -258,9 +274,9 @@ double bench_core_busy(int cpu)
 	snprintf(name, sizeof(name), "cpu%d ", cpu);
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, name, strlen(name)) &&
-		    sscanf(line + strlen(name), "%llu %llu %llu %llu %llu %llu %llu",
-			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-			   &v[6]) == 7) {
+		    sscanf(line + strlen(name),
+			   "%llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+			   &v[2], &v[3], &v[4], &v[5], &v[6]) == 7) {
 			/* user nice system idle iowait irq softirq */
 			busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6]) /
 			       sysconf(_SC_CLK_TCK);
@@ -277,9 +293,9 @@ void bench_usage(const struct bench_cfg *cfg, struct bench_usage *u)
 	u->wall = bench_now();
 }
 
-void bench_report(const char *impl, const struct bench_cfg *cfg,
-		  uint64_t bytes, const struct bench_usage *t0,
-		  const struct bench_usage *t1, const char *extra)
+void bench_report(const char *impl, const struct bench_cfg *cfg, uint64_t bytes,
+		  const struct bench_usage *t0, const struct bench_usage *t1,
+		  const char *extra)
 {
 	double gib = bytes / (double)(1ULL << 30);
 	double secs = t1->wall - t0->wall, cpu = t1->cpu - t0->cpu;

@@ -13,33 +13,33 @@
 #include <sys/types.h>
 
 enum bench_mode {
-	BENCH_SEND,	/* plain blocking send(2) loop (raw only: the floor) */
-	BENCH_COPY,	/* IORING_OP_SEND / non-blocking send() / tx_zcopy off */
-	BENCH_ZC,	/* IORING_OP_SEND_ZC / send(MSG_ZEROCOPY) / tx_zcopy on */
+	BENCH_SEND, /* plain blocking send(2) loop (raw only: the floor) */
+	BENCH_COPY, /* IORING_OP_SEND / non-blocking send() / tx_zcopy off */
+	BENCH_ZC,   /* IORING_OP_SEND_ZC / send(MSG_ZEROCOPY) / tx_zcopy on */
 	BENCH_ZC_FIXED, /* SEND_ZC from registered buffers / on + pool */
 	BENCH_AUTO,	/* tx_zcopy auto (lib-send only) */
 };
 
 struct bench_cfg {
 	enum bench_mode mode;
-	size_t msg;	 /* bytes per message (job) */
-	unsigned int nbufs; /* messages in flight, buffers rotating */
-	double secs;	 /* how long to keep sending */
-	int cpu_send;	 /* CPU to pin the sender to, -1 = none */
-	int cpu_recv;	 /* CPU to pin the receiver to, -1 = none */
+	size_t msg;	     /* bytes per message (job) */
+	unsigned int nbufs;  /* messages in flight, buffers rotating */
+	double secs;	     /* how long to keep sending */
+	int cpu_send;	     /* CPU to pin the sender to, -1 = none */
+	int cpu_recv;	     /* CPU to pin the receiver to, -1 = none */
 	const char *backend; /* -b: lib-send's engine backend, NULL = as
 			      * ZCAIO_BACKEND says (else the best one) */
 };
 
 struct bench_conn {
-	int fd;	   /* connected loopback TCP socket, ours to send on */
-	pid_t rx;  /* the receiving process */
+	int fd;	    /* connected loopback TCP socket, ours to send on */
+	pid_t rx;   /* the receiving process */
 	int report; /* pipe on which it tells how many bytes it received */
 };
 
 /* Parse the command line; exits with usage on a bad one. */
-void bench_parse(int argc, char **argv, struct bench_cfg *cfg,
-		 const char *prog, unsigned int modes_allowed);
+void bench_parse(int argc, char **argv, struct bench_cfg *cfg, const char *prog,
+		 unsigned int modes_allowed);
 const char *bench_mode_name(enum bench_mode m);
 
 /* nbufs page-aligned buffers of msg bytes each, contiguous, filled. */
@@ -57,6 +57,10 @@ int bench_connect(const struct bench_cfg *cfg, struct bench_conn *c);
 int bench_finish(struct bench_conn *c, uint64_t bytes);
 
 double bench_now(void);
+/* Pin the calling process to @cpu (best effort); -1 = leave it. */
+void bench_pin(int cpu);
+/* enum zc_backend of a -b NAME as ZCAIO_BACKEND spells it, -1 if unknown. */
+int bench_backend_of(const char *name);
 /* CPU seconds (user + system) of the whole sending process, every thread. */
 double bench_cpu(void);
 
@@ -84,8 +88,8 @@ void bench_usage(const struct bench_cfg *cfg, struct bench_usage *u);
  * (its user-space part), core and
  * core_per_gib (the sender's pinned CPU, -1 when not pinned), then @extra.
  */
-void bench_report(const char *impl, const struct bench_cfg *cfg,
-		  uint64_t bytes, const struct bench_usage *t0,
-		  const struct bench_usage *t1, const char *extra);
+void bench_report(const char *impl, const struct bench_cfg *cfg, uint64_t bytes,
+		  const struct bench_usage *t0, const struct bench_usage *t1,
+		  const char *extra);
 
 #endif

@@ -32,8 +32,7 @@ struct lib {
 	int error;
 };
 
-static void on_write(struct zc_sock *s, const struct zc_result *res,
-		     void *ud)
+static void on_write(struct zc_sock *s, const struct zc_result *res, void *ud)
 {
 	struct lib *l = ud;
 	int ret;
@@ -63,28 +62,6 @@ static void on_close(struct zc_sock *s, int error, void *ud)
 	(void)s;
 	(void)error;
 	*(bool *)ud = true;
-}
-
-/* -b NAME, as ZCAIO_BACKEND spells it. */
-static int backend_of(const char *name)
-{
-	static const struct {
-		const char *name;
-		int backend;
-	} names[] = {
-		{ "auto", ZC_BACKEND_AUTO },
-		{ "io_uring", ZC_BACKEND_URING },
-		{ "uring", ZC_BACKEND_URING },
-		{ "msg_zerocopy", ZC_BACKEND_MSG_ZEROCOPY },
-		{ "msgzc", ZC_BACKEND_MSG_ZEROCOPY },
-		{ "copy", ZC_BACKEND_COPY },
-	};
-	unsigned int i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(name, names[i].name))
-			return names[i].backend;
-	return -1;
 }
 
 static int setup(struct lib *l, struct zc_engine *e, char **mem)
@@ -167,7 +144,7 @@ int main(int argc, char **argv)
 		    1U << BENCH_COPY | 1U << BENCH_ZC | 1U << BENCH_ZC_FIXED |
 			    1U << BENCH_AUTO);
 	if (l.cfg.backend) {
-		params.backend = backend_of(l.cfg.backend);
+		params.backend = bench_backend_of(l.cfg.backend);
 		if (params.backend < 0) {
 			fprintf(stderr, "lib-send: unknown backend %s\n",
 				l.cfg.backend);
@@ -223,7 +200,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(extra, sizeof(extra),
-		 "backend=%s sends=%llu short=%llu zc_mib=%llu zc_copied_mib=%llu "
+		 "backend=%s sends=%llu short=%llu zc_mib=%llu "
+		 "zc_copied_mib=%llu "
 		 "copied_mib=%llu",
 		 backend, (unsigned long long)st.sends,
 		 (unsigned long long)st.short_sends,
