@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -171,14 +170,6 @@ int zc_engine_pending(struct zc_engine *e)
 	int ret = zc__engine_check(e);
 
 	return ret < 0 ? ret : (int)e->pending;
-}
-
-int64_t zc__now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* How long the backend may sleep: the caller's wish, capped by deadlines. */

@@ -212,8 +212,32 @@ struct zc_engine {
 };
 
 /*
- * A backend. Requests complete through zc__op_result() and
- * zc__op_release(), called from the backend's wait().
+ * A backend: one file, one table of these functions (nginx's event
+ * actions). It only issues requests and reports what the kernel said; the
+ * core (core.h) decides everything else.
+ *
+ * Reporting. Every request accepted (send/recv/cancel returned 0) gets
+ * exactly one zc__op_result(). A send whose result says notif_follows gets
+ * exactly one zc__op_release() afterwards, never before its result: a
+ * backend that sees the release first (MSG_ZEROCOPY's error queue can)
+ * holds it until the result is told. A request refused (return < 0) was
+ * never given to the kernel and is never reported.
+ *
+ * Re-entrancy, the rule a backend author must keep:
+ *  - zc__op_result() is called from wait() only, never from inside send(),
+ *    recv() or cancel();
+ *  - zc__op_release() of an EARLIER send may be called from inside send()
+ *    (msg_zerocopy drains its error queue there when optmem is full) as
+ *    well as from wait();
+ *  - from inside either report the core calls back into the backend:
+ *    send(), recv() and cancel() for this or another socket, and detach
+ *    never (sockets are detached only from callbacks' dispatch). So wait()
+ *    must survive new requests queued while it reports, and send() must
+ *    survive a recv() or cancel() of the same socket made from a release
+ *    it reports.
+ * The core keeps its side: it marks a send in flight (s->tx_busy) before
+ * calling send(), so a release reported from inside cannot start a second
+ * send on the same socket.
  */
 struct zc__backend {
 	const char *name;

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rx.c - the receive queue of a socket: reads complete in the order they
+ * were queued with what has arrived, one recv in flight at a time; 0 means
+ * end of stream (DESIGN.md 3.7).
+ */
+#include <errno.h>
+
+#include "core.h"
+
+void zc__rx_kick(struct zc_sock *s)
+{
+	struct zc_engine *e = s->e;
+	struct zc__job *job;
+
+	while (!s->rx_busy && (job = zc__first(&s->rq))) {
+		struct zc__op *op;
+		int ret;
+
+		if (job->cancel || s->rx_eof || s->rx_err) {
+			if (job->cancel)
+				job->error = -ECANCELED;
+			else if (s->rx_err)
+				job->error = s->rx_err;
+			zc__job_finish(job);
+			continue;
+		}
+		op = zc__op_get(e);
+		if (!op) {
+			job->error = -ENOMEM;
+			zc__job_finish(job);
+			continue;
+		}
+		op->job = job;
+		op->sock = s;
+		op->kind = ZC__OP_RECV;
+		op->len = job->len;
+		s->rx_busy =
+			true; /* before the backend sees it, as for sends */
+		s->rx_op = op;
+		s->ops++;
+		job->inflight++;
+		job->state = ZC__JOB_SENDING;
+		ret = e->be->recv(e, op, job->buf, job->len);
+		if (ret < 0) {
+			s->rx_busy = false;
+			s->rx_op = NULL;
+			s->ops--;
+			job->inflight--;
+			zc__op_put(e, op);
+			job->error = ret;
+			zc__job_finish(job);
+			continue;
+		}
+	}
+}
+
+void zc__recv_result(struct zc__op *op, int res)
+{
+	struct zc_sock *s = op->sock;
+	struct zc__job *job = op->job;
+
+	s->rx_busy = false;
+	s->rx_op = NULL;
+	job->inflight--;
+	zc__op_put(s->e, op);
+	if (res > 0) {
+		job->off = (size_t)res;
+		ZC__STAT_ADD(s, bytes_read, res);
+	} else if (res == 0) {
+		s->rx_eof = !s->dgram; /* an empty datagram is not an end */
+	} else if ((res == -EAGAIN || res == -EINTR) && !job->cancel) {
+		job->state = ZC__JOB_QUEUED; /* try again */
+		return;
+	} else {
+		if (res == -EAGAIN || res == -EINTR)
+			res = -ECANCELED;
+		if (s->aborted)
+			res = s->abort_err;
+		job->error = res;
+		if (res != -ECANCELED && !s->dgram)
+			s->rx_err = res; /* a stream ends; datagrams go on */
+	}
+	zc__job_finish(job);
+}
