@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #define SETUP_TIMEOUT 30.0
+/* a send that saw no release for this long: the peer stopped reading */
+#define DRAIN_STALL 0.5
 
 static int __attribute__((format(printf, 2, 3)))
 fail(struct zp_test *t, const char *fmt, ...)
@@ -92,6 +94,8 @@ static bool client_done(struct zp_test *t)
 {
 	int err = 0;
 
+	if (zp_sig)
+		return true;
 	for (int i = 0; i < t->nst; i++)
 		if (t->st[i]->error)
 			err = t->st[i]->error;
@@ -182,10 +186,13 @@ static int handle_state(struct zp_test *t, int8_t st)
 		ret = run_test(t);
 		if (ret == 1)
 			return 0;
+		if (zp_sig)
+			return -1;
 		/* end of test: stop sending, let releases come back, then
-		 * tell the server */
+		 * tell the server at once (an iperf3 server sends until it
+		 * hears TEST_END: our receivers keep reading meanwhile) */
 		t->phase = ZP_PH_ENDING;
-		zp_test_drain(t, -1, 5);
+		zp_test_drain_senders(t, 5, DRAIN_STALL);
 		zp_test_stop_clock(t);
 		for (int i = 0; i < t->nst; i++)
 			if (t->st[i]->sender)
@@ -194,7 +201,7 @@ static int handle_state(struct zp_test *t, int8_t st)
 		return ret < 0 ? fail(t, "sending TEST_END: %s", strerror(-ret)) : 0;
 	case ZP_EXCHANGE_RESULTS:
 		t->phase = ZP_PH_RESULTS;
-		zp_test_drain(t, -1, 2);
+		zp_test_drain_receivers(t, 2);
 		zp_test_stop_clock(t);
 		zp_test_close_streams(t, 5);
 		return exchange_results(t);
@@ -206,7 +213,7 @@ static int handle_state(struct zp_test *t, int8_t st)
 	case ZP_IPERF_DONE:
 		return 1;
 	case ZP_SERVER_TERMINATE:
-		return fail(t, "%s", "the server has terminated");
+		return fail(t, "%s", "interrupt - the server has terminated");
 	case ZP_ACCESS_DENIED:
 		return fail(t, "%s", "the server is busy running a test. try again later");
 	case ZP_SERVER_ERROR:
@@ -235,10 +242,35 @@ static void run_sink(struct zp_test *t)
 	while (!client_done(t))
 		zp_test_turn(t, -1, 100);
 	t->phase = ZP_PH_ENDING;
-	zp_test_drain(t, -1, 5);
+	zp_test_drain_senders(t, 5, DRAIN_STALL);
 	zp_test_stop_clock(t);
 	zp_test_close_streams(t, 5);
+	if (zp_sig)
+		fail(t, "%s", "interrupt - the client has terminated");
 	t->phase = ZP_PH_DONE;
+	zp_report_end(t);
+}
+
+/*
+ * The test ended early (Ctrl-C, the server's termination, a failed
+ * stream): as iperf3 does, the summary of what was measured so far, with
+ * the error (inside the JSON document with -J); before the streams ran,
+ * the error alone. On a signal the server hears CLIENT_TERMINATE.
+ */
+static void end_early(struct zp_test *t)
+{
+	if (zp_sig) {
+		fail(t, "%s", "interrupt - the client has terminated");
+		if (t->ctl >= 0)
+			zp_send_state(t->ctl, ZP_CLIENT_TERMINATE);
+	}
+	if (t->phase < ZP_PH_RUNNING || t->phase == ZP_PH_DONE) {
+		zp_report_error(t, t->fail);
+		return;
+	}
+	zp_test_stop_clock(t);
+	zp_streams_abort(t, false);
+	zp_test_close_streams(t, 1);
 	zp_report_end(t);
 }
 
@@ -266,7 +298,7 @@ int zp_run_client(const struct zp_opts *o)
 	if (o->no_control) {
 		run_sink(&t);
 		if (t.fail && t.phase != ZP_PH_DONE)
-			zp_report_error(&t, t.fail);
+			end_early(&t);
 		zp_test_free(&t);
 		return t.fail ? 1 : 0;
 	}
@@ -294,8 +326,8 @@ int zp_run_client(const struct zp_opts *o)
 		if (ret != 0)
 			break;
 	}
-	if (t.fail)
-		zp_report_error(&t, t.fail);
+	if (t.fail || zp_sig)
+		end_early(&t);
 	zp_test_free(&t);
 	return t.fail ? 1 : 0;
 }

@@ -8,6 +8,26 @@
 #include <signal.h>
 #include <string.h>
 
+volatile sig_atomic_t zp_sig;
+
+static void on_signal(int sig)
+{
+	zp_sig = sig;
+}
+
+void zp_signals_arm(void)
+{
+	/* no SA_RESTART: a wait returns EINTR and its loop sees zp_sig */
+	struct sigaction sa = { .sa_handler = on_signal,
+				.sa_flags = SA_RESETHAND };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	zp_sig = 0;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct zp_opts o;
@@ -33,5 +53,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	zp_signals_arm();
 	return o.server ? zp_run_server(&o) : zp_run_client(&o);
 }

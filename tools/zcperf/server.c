@@ -18,6 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* a client with -P 128 --bidir opens 256 data connections at once */
+#define LISTEN_BACKLOG (2 * ZP_MAX_STREAMS + 64)
+
 struct pend {
 	int fd;
 	double deadline;
@@ -35,6 +38,7 @@ struct srv {
 	double deadline;
 	int expect;
 	int tests;
+	bool exiting;
 	struct sockaddr_storage peer;
 };
 
@@ -61,7 +65,7 @@ static int listen_on(const struct zp_opts *o, int type)
 			   o->family == AF_INET6 ? &one : &zero, sizeof(int));
 	if ((fam == AF_INET6 ? bind(fd, (void *)&a6, sizeof(a6)) :
 	     bind(fd, (void *)&a4, sizeof(a4))) < 0 ||
-	    (type == SOCK_STREAM && listen(fd, 128) < 0)) {
+	    (type == SOCK_STREAM && listen(fd, LISTEN_BACKLOG) < 0)) {
 		int e = -errno;
 
 		close(fd);
@@ -126,7 +130,7 @@ static void end_test(struct srv *s, const char *why)
 	s->ufd = -1;
 	s->active = false;
 	s->tests++;
-	if (!s->o->one_off)
+	if (!s->o->one_off && !s->exiting)
 		banner(s);
 }
 
@@ -311,7 +315,12 @@ static void got_test_end(struct srv *s)
 	struct zp_test *t = &s->t;
 
 	t->phase = ZP_PH_ENDING;
-	zp_test_drain(t, -1, 2);
+	/* An iperf3 --bidir client stops reading when it sends TEST_END:
+	 * what it left unread is dropped at once (as iperf3's server does,
+	 * closing its sockets), not waited for. A zcperf client reads on
+	 * until it sees the end of each stream. */
+	zp_test_drain_senders(t, 2, t->p.bidir && !t->p.zcperf ? 0 : 0.5);
+	zp_test_drain_receivers(t, 2);
 	zp_test_stop_clock(t);
 	zp_test_close_streams(t, ctl_timeout(s));
 	if (zp_send_state(t->ctl, ZP_EXCHANGE_RESULTS) < 0) {
@@ -449,6 +458,37 @@ static void pend_event(struct srv *s, int i)
 		cookie_done(s, i);
 }
 
+/* Room for connections waiting for their cookie: --max-conns, plus the
+ * data connections the running test still expects (they are not
+ * strangers: a -P 128 client must not find the room full). */
+static int pend_cap(struct srv *s)
+{
+	int cap = s->o->max_conns;
+
+	if (s->active && s->t.phase == ZP_PH_STREAMS && s->expect > s->t.nst)
+		cap += s->expect - s->t.nst;
+	return cap;
+}
+
+/* The room is full: the connection that sent the least of its cookie,
+ * the oldest of those, makes room. A real client sends its cookie as
+ * soon as it connects, so connections that never send one cannot lock
+ * it out (they only push each other out); a flood has to outpace a
+ * round trip to push a real client out. */
+static void evict_one(struct srv *s)
+{
+	int v = 0;
+
+	for (int i = 1; i < s->npend; i++) {
+		const struct pend *a = &s->pend[i], *b = &s->pend[v];
+
+		if (a->have < b->have ||
+		    (a->have == b->have && a->deadline < b->deadline))
+			v = i;
+	}
+	drop_pend(s, v, false);
+}
+
 static void accept_event(struct srv *s)
 {
 	for (int k = 0; k < 64; k++) {
@@ -456,14 +496,14 @@ static void accept_event(struct srv *s)
 
 		if (fd < 0)
 			return;
-		if (s->npend >= s->o->max_conns) {
-			close(fd); /* over the cap: closed at once */
-			continue;
-		}
+		while (s->npend >= pend_cap(s) && s->npend > 0)
+			evict_one(s);
 		s->pend[s->npend].fd = fd;
 		s->pend[s->npend].have = 0;
 		s->pend[s->npend].deadline = zp_now() + ctl_timeout(s);
 		s->npend++;
+		/* the cookie is usually there already */
+		pend_event(s, s->npend - 1);
 	}
 }
 
@@ -525,12 +565,40 @@ static void check_deadlines(struct srv *s)
 	}
 }
 
+/*
+ * A signal: the running test ends at once with its summary so far, and
+ * the client hears SERVER_TERMINATE (as from iperf3 3.12). Ctrl-C during
+ * a test then serves on (a second one, before the test has ended, kills);
+ * Ctrl-C on an idle server, SIGTERM and SIGHUP make it exit, as iperf3
+ * does on each. Returns true to exit.
+ */
+static bool interrupted(struct srv *s)
+{
+	int sig = zp_sig;
+	bool had_test = s->active;
+
+	s->exiting = sig != SIGINT || !had_test;
+	if (s->active) {
+		zp_send_state(s->t.ctl, ZP_SERVER_TERMINATE);
+		end_test(s, "interrupt - the server has terminated");
+	}
+	if (!s->exiting) {
+		zp_signals_arm();
+		return false;
+	}
+	if (s->o->json)
+		zp_report_error(&s->t, "interrupt - the server has terminated");
+	else
+		fprintf(stderr, "zcperf: interrupt - the server has terminated\n");
+	return true;
+}
+
 int zp_run_server(const struct zp_opts *o)
 {
 	struct srv s = { .o = o, .ufd = -1 };
 	struct pollfd *pf;
 	double next_poll = 0;
-	int npf;
+	int npf, ret = 0;
 
 	s.lfd = listen_on(o, SOCK_STREAM);
 	if (s.lfd < 0) {
@@ -538,15 +606,21 @@ int zp_run_server(const struct zp_opts *o)
 			strerror(-s.lfd));
 		return 1;
 	}
-	s.pend = calloc((size_t)o->max_conns, sizeof(*s.pend));
-	pf = calloc((size_t)o->max_conns + 4, sizeof(*pf));
+	s.pend = calloc((size_t)o->max_conns + 2 * ZP_MAX_STREAMS,
+			sizeof(*s.pend));
+	pf = calloc((size_t)o->max_conns + 2 * ZP_MAX_STREAMS + 4, sizeof(*pf));
 	if (!s.pend || !pf)
 		return 1;
+	zp_test_init(&s.t, o, true);
 	banner(&s);
 	while (!(o->one_off && s.tests > 0)) {
 		int wait_ms = 1000, ctl_i = -1, u_i = -1, pend_end;
 		double now = zp_now();
 
+		if (zp_sig && interrupted(&s)) {
+			ret = 1;
+			break;
+		}
 		/* A running test: the engine's completions come first; the
 		 * other fds and the deadlines are looked at every slice. */
 		if (s.active && s.t.eng && now < next_poll) {
@@ -620,5 +694,5 @@ int zp_run_server(const struct zp_opts *o)
 	free(s.pend);
 	free(pf);
 	close(s.lfd);
-	return 0;
+	return ret;
 }

@@ -48,9 +48,13 @@ void zp_test_choose(struct zp_test *t)
 	t->inflight = o->inflight ? o->inflight : p->inflight;
 	if (!t->inflight) {
 		/* enough bytes queued to cover a zero-copy release's
-		 * round trip (DESIGN.md section 4: 4 KiB x 8 stalled) */
+		 * round trip (DESIGN.md section 4: 4 KiB x 8 stalled), and
+		 * not more than 16 MiB over all the streams of a side */
 		size_t n = (4u << 20) / len;
+		size_t all = (16u << 20) / len / (p->parallel > 0 ? p->parallel : 1);
 
+		if (all < n)
+			n = all;
 		t->inflight = n < 4 ? 4 : n > 64 ? 64 : (int)n;
 		if (p->udp)
 			t->inflight = 16;
@@ -158,40 +162,86 @@ void zp_test_stop_clock(struct zp_test *t)
 	zp_cpu_sample(t, true);
 }
 
-static uint64_t rx_bytes(struct zp_test *t)
+static uint64_t stream_bytes(struct zp_test *t, bool senders)
 {
 	uint64_t n = 0;
 
 	for (int i = 0; i < t->nst; i++)
-		if (!t->st[i]->sender)
+		if (t->st[i]->sender == senders)
 			n += t->st[i]->bytes;
 	return n;
 }
 
-/* Waits until the senders' jobs completed (released) and the receivers
- * saw end of stream or nothing for 50 ms, or @max_s passed. */
-void zp_test_drain(struct zp_test *t, int extra_fd, double max_s)
+/*
+ * The end of the sending: waits until the senders' jobs completed
+ * (released), for at most @max_s, and as long as they make progress:
+ * a peer that stopped reading (an iperf3 --bidir client does once it sent
+ * TEST_END) would otherwise hold us until the deadline. What does not
+ * complete within @stall_s of the last completion is aborted: the reset
+ * makes the kernel give the pages back, the jobs complete short. Then the
+ * senders shut down their side: a zcperf receiver sees the end of the
+ * stream and counts every byte. Receivers keep reading meanwhile.
+ */
+void zp_test_drain_senders(struct zp_test *t, double max_s, double stall_s)
 {
-	double until = zp_now() + max_s, quiet = zp_now() + 0.05;
-	uint64_t last = rx_bytes(t);
+	double now = zp_now(), until = now + max_s, stall = now + stall_s;
+	uint64_t last = stream_bytes(t, true);
 
-	while (zp_now() < until) {
+	zp_streams_cancel_queued(t);
+	while (!zp_streams_idle(t) && now < until && now < stall && !zp_sig) {
 		uint64_t b;
 
 		zp_test_turn(t, -1, 5);
-		b = rx_bytes(t);
+		now = zp_now();
+		b = stream_bytes(t, true);
+		if (b != last) {
+			last = b;
+			stall = now + stall_s;
+		}
+	}
+	if (!zp_streams_idle(t))
+		zp_streams_abort(t, true);
+	zp_streams_close(t, true);
+}
+
+/* Receivers: until each saw the end of its stream or nothing arrived for
+ * 50 ms, at most @max_s. */
+void zp_test_drain_receivers(struct zp_test *t, double max_s)
+{
+	double until = zp_now() + max_s, quiet = zp_now() + 0.05;
+	uint64_t last = stream_bytes(t, false);
+
+	while (!zp_streams_all_eof(t) && zp_now() < until &&
+	       zp_now() < quiet && !zp_sig) {
+		uint64_t b;
+
+		zp_test_turn(t, -1, 5);
+		b = stream_bytes(t, false);
 		if (b != last) {
 			last = b;
 			quiet = zp_now() + 0.05;
 		}
-		if (zp_streams_idle(t) &&
-		    (zp_streams_all_eof(t) || zp_now() >= quiet))
-			break;
 	}
-	/* Senders shut down their side: a zcperf receiver then sees the
-	 * end of the stream and counts every byte. */
-	zp_streams_close(t, true);
-	(void)extra_fd;
+}
+
+/* -V: how the receive side read (bytes per read job: the receive size
+ * follows the socket, not the sender's -l). */
+static void verbose_reads(struct zp_test *t)
+{
+	uint64_t bytes = 0, reads = 0;
+
+	for (int i = 0; i < t->nst; i++) {
+		const struct zp_stream *s = t->st[i];
+
+		if (!s->sender && s->zst_valid) {
+			bytes += s->zst.bytes_read;
+			reads += s->zst.jobs_done;
+		}
+	}
+	if (reads && !t->o->json)
+		fprintf(t->out, "zcperf: received %llu bytes in %llu reads "
+			"(%.0f bytes a read)\n", (unsigned long long)bytes,
+			(unsigned long long)reads, (double)bytes / reads);
 }
 
 /* Graceful close of every stream (their counters are read in the
@@ -207,13 +257,13 @@ void zp_test_close_streams(struct zp_test *t, double max_s)
 		zc_engine_run(t->eng, 10);
 	}
 	if (!zp_streams_closed(t)) {
-		for (int i = 0; i < t->nst; i++)
-			if (t->st[i]->zs && !t->st[i]->closed)
-				zc_sock_abort(t->st[i]->zs);
+		zp_streams_abort(t, false);
 		until = zp_now() + 2;
 		while (!zp_streams_closed(t) && zp_now() < until)
 			zc_engine_run(t->eng, 10);
 	}
+	if (t->o->verbose)
+		verbose_reads(t);
 }
 
 void zp_test_free(struct zp_test *t)
@@ -239,6 +289,10 @@ int zp_ctl_wait(struct zp_test *t, enum zp_rx_mode mode, double timeout_s,
 
 		if (ret != ZP_RX_MORE)
 			return ret;
+		if (zp_sig) {
+			*err = "interrupted";
+			return -EINTR;
+		}
 		if (zp_now() >= until) {
 			*err = "timed out waiting for the peer";
 			return -ETIMEDOUT;

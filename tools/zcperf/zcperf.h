@@ -10,6 +10,7 @@
 #include "verify.h"
 
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,6 +57,7 @@ struct zp_slot {
 	struct zp_stream *st;
 	uint8_t *buf;
 	bool busy;
+	uint64_t job;		/* zc_write()'s id, while busy */
 };
 
 struct zp_rslot {
@@ -144,9 +146,10 @@ void zp_engine_teardown(struct zp_test *t);
 int zp_stream_add(struct zp_test *t, int fd, bool sender);
 int zp_streams_start(struct zp_test *t);
 void zp_streams_pump(struct zp_test *t);
-void zp_streams_stop_sending(struct zp_test *t);
 bool zp_streams_idle(struct zp_test *t);
 void zp_streams_close(struct zp_test *t, bool senders_only);
+void zp_streams_abort(struct zp_test *t, bool senders_only);
+void zp_streams_cancel_queued(struct zp_test *t);
 bool zp_streams_closed(struct zp_test *t);
 bool zp_streams_all_eof(struct zp_test *t);
 void zp_streams_free(struct zp_test *t);
@@ -175,6 +178,13 @@ int zp_ctl_read(int fd, struct zp_rx *rx, const char **err);
 int zp_tune_socket(int fd, const struct zp_params *p, bool udp);
 int zp_connect(const char *host, int port, int family, int type,
 	       int timeout_ms, char *err, size_t errlen);
+
+/* main.c: SIGINT, SIGTERM and SIGHUP end the test, as in iperf3. The
+ * handler only records the signal (zp_sig); the loops look at it. It is
+ * armed once per use: a second signal before zp_signals_arm() runs again
+ * has the default effect (a second Ctrl-C kills). */
+extern volatile sig_atomic_t zp_sig;
+void zp_signals_arm(void);
 
 int zp_run_client(const struct zp_opts *o);
 int zp_run_server(const struct zp_opts *o);

@@ -7,6 +7,7 @@
 # malformed cookie, unsupported parameters. After each the server must
 # still run a real test, and its memory must stay bounded.
 set -u
+. "${0%/*}/lib.sh"
 Z=$1 PORT=$2
 CAP=4
 dir=$(mktemp -d)
@@ -22,11 +23,7 @@ fail() { echo "FAIL: $*"; cat "$dir/s.txt" | tail -20; exit 1; }
 
 timeout 120 "$Z" -s -p "$PORT" --max-conns $CAP --ctl-timeout 1000 -V >"$dir/s.txt" 2>&1 &
 spid=$!
-i=0
-while ! ss -ltn "sport = :$PORT" | grep -q LISTEN; do
-	i=$((i + 1)); [ $i -gt 50 ] && fail "server did not start"
-	sleep 0.1
-done
+wait_listen "$PORT" || fail "server did not start"
 
 cookie='abcdefghijklmnopqrstuvwxyz2345672345'
 real_test() {

@@ -15,16 +15,10 @@ import subprocess
 import sys
 import time
 
+from zptest import fail, start_server
+
 Z, PORT = sys.argv[1], int(sys.argv[2])
 CTL_MS = 1000
-
-
-def fail(msg, srv=None):
-    print("FAIL:", msg)
-    if srv:
-        srv.kill()
-        print(srv.communicate()[0].decode(errors="replace")[-2000:])
-    sys.exit(1)
 
 
 def read_n(s, n):
@@ -41,16 +35,8 @@ def state(s):
     return struct.unpack("b", read_n(s, 1))[0]
 
 
-srv = subprocess.Popen([Z, "-s", "-p", str(PORT), "--ctl-timeout", str(CTL_MS), "-V"],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-for _ in range(50):
-    try:
-        socket.create_connection(("127.0.0.1", PORT), timeout=1).close()
-        break
-    except OSError:
-        time.sleep(0.1)
-else:
-    fail("server did not start", srv)
+srv = start_server([Z, "-s", "-p", str(PORT), "--ctl-timeout", str(CTL_MS),
+                    "-V"], PORT)
 
 cookie = ("".join(random.choice("abcdefghijklmnopqrstuvwxyz234567")
                   for _ in range(36)) + "\0").encode()

@@ -6,6 +6,7 @@
 # PNG was drawn (only when gnuplot is installed: else that part is
 # skipped, with the reason). Also: bad sweep options are refused.
 set -u
+. "${0%/*}/lib.sh"
 Z=$1 PORT=$2
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
 dir=$(mktemp -d)
@@ -23,11 +24,7 @@ done
 
 timeout 80 "$Z" -s -p "$PORT" >"$dir/s.txt" 2>&1 &
 spid=$!
-i=0
-while ! ss -ltn "sport = :$PORT" | grep -q LISTEN; do
-	i=$((i + 1)); [ $i -gt 50 ] && fail "server did not start"
-	sleep 0.1
-done
+wait_listen "$PORT" || fail "server did not start"
 timeout 70 "$Z" sweep -c 127.0.0.1 -p "$PORT" -t 1 --sizes 4K,64K \
 	--modes copy,zc,zc-fixed,auto --reps 1 --out "$dir/sw" >"$dir/out.txt" 2>&1 ||
 	fail "sweep exited $?"

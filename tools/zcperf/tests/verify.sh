@@ -5,6 +5,7 @@
 # passes when nothing is corrupt, lost or reordered and (TCP) the
 # receiver got exactly what the sender sent.
 set -u
+. "${0%/*}/lib.sh"
 Z=$1 PORT=$2
 shift 2
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
@@ -14,11 +15,7 @@ cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$dir"; }
 trap cleanup EXIT
 timeout 30 "$Z" -s -1 -p "$PORT" >"$dir/s.txt" 2>&1 &
 spid=$!
-i=0
-while ! ss -ltn "sport = :$PORT" | grep -q LISTEN; do
-	i=$((i + 1)); [ $i -gt 50 ] && { echo "FAIL: server did not start"; exit 1; }
-	sleep 0.1
-done
+wait_listen "$PORT" || { echo "FAIL: server did not start"; exit 1; }
 timeout 30 "$Z" -c 127.0.0.1 -p "$PORT" -J --verify "$@" >"$dir/c.json" 2>"$dir/c.err"
 crc=$?
 wait "$spid"; src=$?; spid=""

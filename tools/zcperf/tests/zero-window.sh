@@ -8,6 +8,7 @@
 # the test by then, with none of its send buffers still pinned, and go on
 # serving a real test.
 set -u
+. "${0%/*}/lib.sh"
 Z=$1 PORT=$2
 CTL_MS=1000
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
@@ -19,11 +20,7 @@ fail() { echo "FAIL: $*"; tail -20 "$dir/s.txt"; exit 1; }
 
 timeout 90 "$Z" -s -p "$PORT" --ctl-timeout $CTL_MS -V >"$dir/s.txt" 2>&1 &
 spid=$!
-i=0
-while ! ss -ltn "sport = :$PORT" | grep -q LISTEN; do
-	i=$((i + 1)); [ $i -gt 50 ] && fail "server did not start"
-	sleep 0.1
-done
+wait_listen "$PORT" || fail "server did not start"
 
 # The stranger. Prints the seconds from TEST_RUNNING until the server
 # closed the control connection; exits 1 if it never did (20 s).
