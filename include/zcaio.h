@@ -15,9 +15,22 @@
  *    on the thread that drives the engine. Inside a callback the caller may
  *    queue new jobs, cancel jobs and close sockets, but not destroy the
  *    engine (-EBUSY).
- *  - One engine per thread. An engine used from a forked child returns
- *    -ECHILD from every call; the parent keeps working.
+ *  - One engine per thread: every call on an engine, its sockets and pools
+ *    (but the plain accessors zc_sock_fd, zc_pool_base, zc_pool_size)
+ *    must come from the thread that created the engine; from another it
+ *    fails with -EXDEV and does nothing, on every backend (the engine
+ *    stays usable from its own thread). ZC_ENGINE_ANY_THREAD lifts this:
+ *    see enum zc_engine_flags.
+ *  - An engine used from a forked child returns -ECHILD from every call;
+ *    the parent keeps working.
  *  - Never raises SIGPIPE.
+ *
+ * ABI: structs the caller passes or receives by pointer (struct
+ * zc_engine_params, struct zc_stats) keep reserved space, so later
+ * versions add fields without changing their size; programs built against
+ * an older header keep working with a newer library (and those built
+ * against 0.1, before the reserved space, get the 0.1 layout through
+ * versioned symbols).
  */
 #ifndef ZCAIO_H
 #define ZCAIO_H
@@ -25,6 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "zcaio-version.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,10 +50,6 @@ extern "C" {
 #else
 #define ZC_API
 #endif
-
-#define ZCAIO_VERSION_MAJOR 0
-#define ZCAIO_VERSION_MINOR 1
-#define ZCAIO_VERSION_PATCH 0
 
 struct zc_engine;
 struct zc_sock;
@@ -78,11 +89,6 @@ enum zc_opt {
 				  * pending at once; zc_write()/zc_read()
 				  * beyond it return -EAGAIN; 0 = no cap
 				  * (default) */
-	ZC_OPT_UNSAFE_EARLY_COMPLETE = 100, /* TESTS ONLY: 1 = complete write
-				  * jobs as soon as the bytes are queued,
-				  * before the kernel releases the pages.
-				  * Breaks the contract on purpose so the
-				  * test suite can show it catches that. */
 };
 
 /* How the engine talks to the kernel. */
@@ -93,13 +99,34 @@ enum zc_backend {
 	ZC_BACKEND_COPY = 3,	     /* epoll + send(): always copies */
 };
 
-/* Engine creation parameters; zero-initialise and set what you need. */
+/* Flags for struct zc_engine_params.flags. */
+enum zc_engine_flags {
+	/*
+	 * The engine may be called from any thread, one call at a time: the
+	 * caller serialises every call on the engine, its sockets and pools
+	 * (e.g. with its own mutex) and callbacks run on whichever thread
+	 * calls zc_engine_run(). io_uring then runs without SINGLE_ISSUER and
+	 * DEFER_TASKRUN (a little slower). Requests a thread handed to the
+	 * kernel survive that thread's exit: the kernel cancels them, and the
+	 * engine issues them again from the thread that drives it next.
+	 */
+	ZC_ENGINE_ANY_THREAD = 1u << 0,
+};
+
+/*
+ * Engine creation parameters: zero-initialise ALL of it (= {0}) and set
+ * what you need. reserved is room for fields of later versions (zero
+ * means their default); a nonzero reserved word is -EINVAL, so a program
+ * that sets a field this library does not know gets an error, never a
+ * silently ignored setting.
+ */
 struct zc_engine_params {
 	unsigned int sq_entries; /* io_uring: 0 = default (256) */
 	unsigned int cq_entries; /* io_uring: 0 = default (4 * sq_entries) */
-	unsigned int flags;	 /* must be 0 */
+	unsigned int flags;	 /* enum zc_engine_flags; unknown bits EINVAL */
 	int backend;		 /* enum zc_backend; AUTO = ZCAIO_BACKEND or
 				  * the best available */
+	uint64_t reserved[6];	 /* must be 0 */
 };
 
 /*
@@ -124,6 +151,13 @@ struct zc_stats {
 	uint64_t notifs_outstanding; /* releases the kernel still owes us */
 	uint64_t bytes_pinned;	     /* bytes pinned now (pools + in flight) */
 	uint64_t auto_fallbacks;     /* auto mode switched a socket to copy */
+	/*
+	 * Bytes of this struct the library filled in: a counter at an offset
+	 * at or past it is one this (older) library does not keep, and reads
+	 * 0 there. Test with offsetof(struct zc_stats, field) < size.
+	 */
+	uint64_t size;
+	uint64_t reserved[17]; /* room for counters of later versions */
 };
 
 enum zc_op {
@@ -167,7 +201,8 @@ struct zc_write_opts {
 };
 
 /**
- * zc_version() - the library's version as a string "MAJOR.MINOR.PATCH".
+ * zc_version() - the running library's version as a string
+ * "MAJOR.MINOR.PATCH" (ZC_VERSION_STRING is the header's).
  */
 ZC_API const char *zc_version(void);
 
@@ -189,7 +224,8 @@ ZC_API const char *zc_strerror(int err);
  * Reads defaults from the environment (see zcaio(7)): ZCAIO_TX_ZCOPY,
  * ZCAIO_ZC_THRESHOLD, ZCAIO_SEG_MAX, ZCAIO_PIN_BUDGET, ZCAIO_AUTO_REPROBE,
  * ZCAIO_DEADLINE_MS.
- * sq_entries may be at most 32768, cq_entries at most 65536.
+ * sq_entries may be at most 32768, cq_entries at most 65536; the
+ * reserved words must be 0.
  * Return: 0, -EINVAL, -ENOMEM, or the kernel's error from setting up the
  * backend asked for (-ENOSYS, -EPERM: io_uring blocked; -EOPNOTSUPP: no
  * SEND_ZC or SO_ZEROCOPY).
@@ -251,7 +287,8 @@ ZC_API int zc_engine_getopt(struct zc_engine *e, int opt, uint64_t *value);
 
 /**
  * zc_engine_stats() - read the engine's counters.
- * @out: filled in.
+ * @out: filled in, reserved words zeroed; out->size tells how much of it
+ *       this library version knows.
  */
 ZC_API int zc_engine_stats(struct zc_engine *e, struct zc_stats *out);
 

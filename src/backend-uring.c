@@ -29,7 +29,7 @@ static struct zc__uring *zc__ur(struct zc_engine *e)
 }
 
 static int zc__uring_setup(struct zc__uring *u, unsigned int sq,
-			   unsigned int cq)
+			   unsigned int cq, bool any_thread)
 {
 	/* Best first; older kernels reject the newer flags with EINVAL. */
 	static const unsigned int tries[] = {
@@ -37,11 +37,21 @@ static int zc__uring_setup(struct zc__uring *u, unsigned int sq,
 			IORING_SETUP_SUBMIT_ALL,
 		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN |
 			IORING_SETUP_SUBMIT_ALL,
+		IORING_SETUP_SUBMIT_ALL,
 		0,
 	};
+	/*
+	 * ZC_ENGINE_ANY_THREAD: SINGLE_ISSUER refuses every thread but the
+	 * first (-EEXIST), DEFER_TASKRUN runs completions only in the
+	 * submitter's task, and COOP_TASKRUN would let a submitter that
+	 * sleeps in the caller's mutex sit on another thread's completions:
+	 * without those flags the kernel interrupts the submitter to post
+	 * them.
+	 */
+	size_t first = any_thread ? 2 : 0;
 	int ret = -EINVAL;
 
-	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+	for (size_t i = first; i < sizeof(tries) / sizeof(tries[0]); i++) {
 		struct io_uring_params p = { 0 };
 
 		p.flags = tries[i] | IORING_SETUP_CQSIZE;
@@ -66,7 +76,7 @@ static int zc__uring_init(struct zc_engine *e, const struct zc_engine_params *p)
 	u = zc__calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
-	ret = zc__uring_setup(u, sq, cq);
+	ret = zc__uring_setup(u, sq, cq, e->any_thread);
 	if (ret < 0) {
 		free(u);
 		return ret;
@@ -187,9 +197,26 @@ static int zc__uring_cancel(struct zc_engine *e, struct zc__op *target)
 	}
 	op->sock = target->sock;
 	op->kind = ZC__OP_CANCEL;
+	target->cancel_asked = true;
 	io_uring_prep_cancel(sqe, target, 0);
 	io_uring_sqe_set_data(sqe, op);
 	return 0;
+}
+
+/*
+ * A request belongs to the task that submitted it. When that thread has
+ * exited (ZC_ENGINE_ANY_THREAD: any thread may have submitted), the
+ * kernel ends the request with -ECANCELED as soon as it would run again
+ * (a poll wake-up: the socket became readable or writable), before it
+ * moved a byte. Nobody asked for that: the request would have blocked, so
+ * it is issued again, from the thread driving the engine now. A SEND_ZC
+ * still owes its notification (F_MORE), which the send path handles.
+ */
+static int zc__uring_res(struct zc__op *op, int res)
+{
+	if (res == -ECANCELED && !op->cancel_asked && op->kind != ZC__OP_CANCEL)
+		return -EAGAIN;
+	return res;
 }
 
 static void zc__uring_cqe(struct io_uring_cqe *cqe)
@@ -205,7 +232,8 @@ static void zc__uring_cqe(struct io_uring_cqe *cqe)
 	if (cqe->flags & IORING_CQE_F_NOTIF)
 		zc__op_release(op, cqe->res & IORING_NOTIF_USAGE_ZC_COPIED);
 	else
-		zc__op_result(op, cqe->res, cqe->flags & IORING_CQE_F_MORE);
+		zc__op_result(op, zc__uring_res(op, cqe->res),
+			      cqe->flags & IORING_CQE_F_MORE);
 }
 
 static unsigned int zc__uring_reap(struct zc__uring *u)

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,18 +33,51 @@ static void zc__fork_setup(void)
 	pthread_atfork(NULL, NULL, zc__on_fork_child);
 }
 
+/*
+ * Which thread calls: a number no other thread of the process ever gets
+ * (a pthread_t or a tid may be reused by a thread made after one exits).
+ */
+static uint64_t zc__thread_next;
+static _Thread_local uint64_t zc__thread_self;
+
+static uint64_t zc__thread_id(void)
+{
+	if (!zc__thread_self)
+		zc__thread_self = __atomic_add_fetch(&zc__thread_next, 1,
+						     __ATOMIC_RELAXED);
+	return zc__thread_self;
+}
+
+/*
+ * The one place that decides whether a call may touch the engine. One
+ * engine per thread (DESIGN.md 3.12): io_uring's SINGLE_ISSUER ring
+ * refuses another thread's submits (-EEXIST) and its DEFER_TASKRUN
+ * completions run only in the creator's task, so a foreign thread would
+ * hang there while the epoll backends silently worked: every backend
+ * gives -EXDEV instead, unless the engine was made ZC_ENGINE_ANY_THREAD.
+ */
 int zc__engine_check(struct zc_engine *e)
 {
 	if (!e)
 		return -EINVAL;
 	if (e->fork_gen != __atomic_load_n(&zc__fork_gen, __ATOMIC_RELAXED))
 		return -ECHILD;
+	if (!e->any_thread && e->owner != zc__thread_id())
+		return -EXDEV;
 	return 0;
 }
 
+#ifdef ZC__ABI_COMPAT
+/* 0.2 gave these functions' structs reserved space: the default versions
+ * are these, 0.1's are in abi-compat.c. */
+__asm__(".symver zc_engine_create, zc_engine_create@@ZCAIO_0.2, remove");
+__asm__(".symver zc_engine_stats, zc_engine_stats@@ZCAIO_0.2, remove");
+__asm__(".symver zc_sock_stats, zc_sock_stats@@ZCAIO_0.2, remove");
+#endif
+
 const char *zc_version(void)
 {
-	return "0.1.0";
+	return ZC_VERSION_STRING; /* generated from meson.build's project() */
 }
 
 const char *zc_strerror(int err)
@@ -55,6 +89,7 @@ const char *zc_strerror(int err)
 	switch (err) {
 	case 0: return "success";
 	case -ECHILD: return "engine belongs to the parent process";
+	case -EXDEV: return "engine belongs to another thread";
 	case -EBUSY: return "not allowed now (inside a callback, or in use)";
 	case -ECANCELED: return "job cancelled";
 	case -ECONNABORTED: return "connection aborted by the application";
@@ -127,8 +162,12 @@ int zc_engine_create(struct zc_engine **out,
 		return -EINVAL;
 	if (params) {
 		p = *params;
-		if (p.flags || p.sq_entries > 32768 || p.cq_entries > 65536 ||
-		    p.backend < ZC_BACKEND_AUTO ||
+		for (size_t i = 0;
+		     i < sizeof(p.reserved) / sizeof(p.reserved[0]); i++)
+			if (p.reserved[i])
+				return -EINVAL; /* a field we do not know */
+		if ((p.flags & ~ZC__ENGINE_FLAGS) || p.sq_entries > 32768 ||
+		    p.cq_entries > 65536 || p.backend < ZC_BACKEND_AUTO ||
 		    p.backend > ZC_BACKEND_COPY ||
 		    (p.cq_entries &&
 		     p.cq_entries < (p.sq_entries ? p.sq_entries : 256)))
@@ -139,6 +178,8 @@ int zc_engine_create(struct zc_engine **out,
 	if (!e)
 		return -ENOMEM;
 	e->fork_gen = __atomic_load_n(&zc__fork_gen, __ATOMIC_RELAXED);
+	e->owner = zc__thread_id();
+	e->any_thread = p.flags & ZC_ENGINE_ANY_THREAD;
 	zc__knobs_from_env(&e->knobs, &e->pin_budget, &e->auto_reprobe);
 	zc__list_init(&e->socks);
 	zc__list_init(&e->budget_waiters);
@@ -340,11 +381,6 @@ int zc_engine_setopt(struct zc_engine *e, int opt, uint64_t value)
 			return -EINVAL;
 		e->auto_reprobe = value;
 		return 0;
-	case ZC_OPT_UNSAFE_EARLY_COMPLETE:
-		if (value > 1)
-			return -EINVAL;
-		e->unsafe_early = value;
-		return 0;
 	case ZC_OPT_MAX_JOBS:
 		if (value > INT32_MAX)
 			return -EINVAL;
@@ -365,10 +401,17 @@ int zc_engine_getopt(struct zc_engine *e, int opt, uint64_t *value)
 	switch (opt) {
 	case ZC_OPT_PIN_BUDGET: *value = e->pin_budget; return 0;
 	case ZC_OPT_AUTO_REPROBE: *value = e->auto_reprobe; return 0;
-	case ZC_OPT_UNSAFE_EARLY_COMPLETE: *value = e->unsafe_early; return 0;
 	case ZC_OPT_MAX_JOBS: *value = e->max_jobs; return 0;
 	}
 	return zc__knob_get(&e->knobs, opt, value);
+}
+
+/* What a caller gets: the counters, its own size, zeroed reserved words. */
+static void zc__stats_copy(struct zc_stats *out, const struct zc_stats *in)
+{
+	*out = *in;
+	out->size = offsetof(struct zc_stats, size) + sizeof(out->size);
+	memset(out->reserved, 0, sizeof(out->reserved));
 }
 
 int zc_engine_stats(struct zc_engine *e, struct zc_stats *out)
@@ -379,7 +422,7 @@ int zc_engine_stats(struct zc_engine *e, struct zc_stats *out)
 		return ret;
 	if (!out)
 		return -EINVAL;
-	*out = e->stats;
+	zc__stats_copy(out, &e->stats);
 	return 0;
 }
 
@@ -417,6 +460,13 @@ int zc_sock_stats(struct zc_sock *s, struct zc_stats *out)
 		return ret;
 	if (!out)
 		return -EINVAL;
-	*out = s->stats;
+	zc__stats_copy(out, &s->stats);
 	return 0;
 }
+
+#ifdef ZC__TEST_HOOKS
+void zc__test_early_complete(struct zc_engine *e, bool on)
+{
+	e->unsafe_early = on;
+}
+#endif

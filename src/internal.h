@@ -145,6 +145,7 @@ struct zc__op {
 	bool res_pending; /* performed, result not yet reported */
 	bool released;	  /* release seen before the result was reported */
 	bool copied;
+	bool cancel_asked; /* we asked the kernel to cancel this request */
 };
 
 struct zc_sock {
@@ -186,14 +187,18 @@ struct zc_pool {
 
 struct zc__backend;
 
+#define ZC__ENGINE_FLAGS ZC_ENGINE_ANY_THREAD /* every flag we know */
+
 struct zc_engine {
 	const struct zc__backend *be;
 	void *be_data;
 	unsigned long fork_gen;
+	uint64_t owner;	 /* the creating thread (see zc__engine_check) */
+	bool any_thread; /* ZC_ENGINE_ANY_THREAD */
 	struct zc__knobs knobs;
 	uint64_t pin_budget;
 	uint64_t auto_reprobe;
-	bool unsafe_early;
+	bool unsafe_early; /* test hook only: see zc__test_early_complete() */
 	bool in_callback;
 	bool fd_exported;      /* the caller polls zc_engine_fd() */
 	int64_t deadline_next; /* earliest job deadline, INT64_MAX = none */
@@ -290,5 +295,17 @@ void zc__sock_teardown(struct zc_sock *s);
 void zc__sock_abort_err(struct zc_sock *s, int err);
 int64_t zc__now_ms(void);
 void zc__deadlines(struct zc_engine *e, int64_t now);
+
+/*
+ * Test hooks: built only into zcaio_internal, the static library the tests
+ * that need them link (-DZC__TEST_HOOKS); libzcaio.so has none of them, so
+ * no program can switch them on.
+ */
+#ifdef ZC__TEST_HOOKS
+/* Complete write jobs when their bytes are queued, before the kernel
+ * releases the pages: breaks the contract on purpose, so the suite can
+ * show that its byte check catches early reuse. */
+void zc__test_early_complete(struct zc_engine *e, bool on);
+#endif
 
 #endif

@@ -503,6 +503,18 @@ void h_jobs_expect_order(const struct h_jobs *set, const char *what)
 			       set->job[i].seq);
 }
 
+void h_jobs_expect_full(const struct h_jobs *set, const char *what)
+{
+	for (int i = 0; i < set->n; i++) {
+		const struct h_job *j = &set->job[i];
+
+		if (j->r.res != (ssize_t)j->len || j->r.error)
+			h_fail("%s: job %d: res %zd of %zu, error %d (%s)",
+			       what, i, j->r.res, j->len, j->r.error,
+			       zc_strerror(j->r.error));
+	}
+}
+
 /* ---- driving the engine ------------------------------------------------ */
 
 double h_run_until(struct zc_engine *e, h_cond_fn cond, void *arg, int ms)

@@ -168,6 +168,8 @@ int h_write(struct h_jobs *set, int idx, struct zc_sock *s, const void *buf,
 void h_jobs_expect_once(const struct h_jobs *set, const char *what);
 /* Fails unless callbacks ran in submission order. */
 void h_jobs_expect_order(const struct h_jobs *set, const char *what);
+/* Fails unless every job completed whole: res = its length, no error. */
+void h_jobs_expect_full(const struct h_jobs *set, const char *what);
 
 /* ---- driving the engine ------------------------------------------------ */
 

@@ -36,7 +36,7 @@ if [ "${RIG_BACKENDS#*io_uring}" != "$RIG_BACKENDS" ]; then
 		"-b $BYTES -j 256K -q 64 -c 8 -S 16K"
 fi
 # The test of the test: with jobs completed before their release on
-# purpose (ZC_OPT_UNSAFE_EARLY_COMPLETE), the retransmits from buffers the
+# purpose (the early-completion test hook), the retransmits from buffers the
 # sender already overwrote must show at the receiver (up to 3 tries).
 for b in $RIG_BACKENDS; do
 	[ "$b" = copy ] && continue

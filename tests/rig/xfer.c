@@ -30,7 +30,7 @@
  * -C fails the run when the sender used more than CPU_PCT % of one core
  * (a busy loop while waiting). -c gives the engine 8 submission entries
  * and CQ_ENTRIES completion entries (io_uring), far fewer than the jobs.
- * -U breaks the contract on purpose (ZC_OPT_UNSAFE_EARLY_COMPLETE: jobs
+ * -U breaks the contract on purpose (the zc__test_early_complete() hook: jobs
  * complete before their release), so a rig can show its receiver catches
  * that.
  *
@@ -38,6 +38,7 @@
  * measured; exit 0 pass, 1 fail, 77 skip.
  */
 #include "harness.h"
+#include "internal.h" /* zc__test_early_complete() */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -445,7 +446,7 @@ static int run_send(void)
 	if (cfg_seg)
 		H_OK(zc_engine_setopt(g.e, ZC_OPT_SEG_MAX, cfg_seg));
 	if (cfg_unsafe)
-		H_OK(zc_engine_setopt(g.e, ZC_OPT_UNSAFE_EARLY_COMPLETE, 1));
+		zc__test_early_complete(g.e, true);
 	g.opts = (struct zc_write_opts){ .tx_zcopy = ZC_TX_INHERIT };
 	if (!strcmp(cfg_mode, "pool")) {
 		H_OK(zc_pool_create(g.e, ring, &pool));
