@@ -71,7 +71,8 @@ enum zc_opt {
 	ZC_OPT_ZC_THRESHOLD = 2, /* bytes; sends shorter than this are copied;
 				  * default 16 KiB */
 	ZC_OPT_SEG_MAX = 3,	 /* bytes; the largest single send of a job;
-				  * default 1 MiB */
+				  * default 1 MiB; above 0x7ffff000 (the
+				  * most one request carries) acts as that */
 	ZC_OPT_PIN_BUDGET = 4,	 /* bytes; engine only: the most memory the
 				  * library keeps pinned at once (registered
 				  * pools plus zero-copy sends of plain memory
@@ -243,6 +244,9 @@ ZC_API int zc_engine_create(struct zc_engine **out,
  * job, runs the remaining callbacks, and frees everything. It never
  * returns while the kernel still holds a page of a job. Pools are
  * unregistered and unmapped. Sockets' file descriptors are not closed.
+ * Callbacks run by this call cannot add work: zc_sock_attach() and
+ * zc_pool_create() fail with -ESHUTDOWN, zc_write() and zc_read() with
+ * -EPIPE (every socket is closing).
  * Return: 0, -EBUSY when called from a callback, -ECHILD in a forked child.
  */
 ZC_API int zc_engine_destroy(struct zc_engine *e);
@@ -301,7 +305,8 @@ ZC_API int zc_engine_stats(struct zc_engine *e, struct zc_stats *out);
  * The memory belongs to the caller to fill and read, except while a write
  * job that points into it is in flight (from zc_write() until its
  * callback). Counts against ZC_OPT_PIN_BUDGET.
- * Return: 0, -EINVAL, -ENOMEM (budget or memory), -ENOSPC (too many pools).
+ * Return: 0, -EINVAL, -ENOMEM (budget or memory), -ENOSPC (too many pools),
+ * -ESHUTDOWN (from a callback run by zc_engine_destroy()).
  */
 ZC_API int zc_pool_create(struct zc_engine *e, size_t size,
 			  struct zc_pool **out);
@@ -329,13 +334,15 @@ ZC_API int zc_pool_destroy(struct zc_pool *p);
  *       datagram's error fails that job alone, never the socket.
  *       On the msg_zerocopy backend a socket that already has SO_ZEROCOPY
  *       set (used with MSG_ZEROCOPY before, whose ids cannot be known)
- *       copies.
+ *       copies, and so does a UDP socket from its first zero-copy send
+ *       dropped after the datagram was built (netfilter: -EPERM; a full
+ *       queue with IP_RECVERR: -ENOBUFS): it used up an id.
  *       The caller keeps owning
  *       the descriptor and must keep it open until zc_sock_close()'s
  *       callback has run (or zc_engine_destroy() returned).
  * @out: receives the socket handle.
  * Return: 0, -EBADF, -ENOTSOCK, -EPROTOTYPE (neither stream nor datagram),
- * -ENOMEM.
+ * -ENOMEM, -ESHUTDOWN (from a callback run by zc_engine_destroy()).
  */
 ZC_API int zc_sock_attach(struct zc_engine *e, int fd, struct zc_sock **out);
 
@@ -368,8 +375,11 @@ ZC_API int zc_sock_stats(struct zc_sock *s, struct zc_stats *out);
  * Jobs on one socket go out in the order queued, never interleaved, and
  * complete in that order (a cancelled job that never started completes at
  * once, ahead of earlier ones still waiting for their release).
+ * A stream job may be longer than 4 GiB: it goes out in sends of at most
+ * 0x7ffff000 bytes (what one kernel call moves).
  * Return: 0, -EINVAL, -EPIPE (socket closing or aborted), -EAGAIN
- * (ZC_OPT_MAX_JOBS reached: retry after a completion), -ENOMEM, -ECHILD.
+ * (ZC_OPT_MAX_JOBS reached: retry after a completion), -ENOMEM, -ECHILD,
+ * -EMSGSIZE (a datagram longer than one send carries, 0x7ffff000).
  */
 ZC_API int zc_write(struct zc_sock *s, const void *buf, size_t len,
 		    const struct zc_write_opts *opts, zc_job_cb cb,

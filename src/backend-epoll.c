@@ -231,6 +231,23 @@ static void zc__ep_drain(struct zc__ep_sock *es)
 	} while (n == ZC__ERRQ_BATCH);
 }
 
+/*
+ * UDP errors the kernel gives before it builds the datagram; there the id
+ * it took is given back (__ip_append_data's error path). Any other error
+ * may come after: the id is used up.
+ */
+static bool zc__ep_dgram_id_kept(int err)
+{
+	switch (err) {
+	case EAGAIN:	   /* no send buffer */
+	case EMSGSIZE:	   /* too long, checked first */
+	case EFAULT:	   /* copying the headers in */
+	case ECONNREFUSED: /* a pending ICMP error, at allocation */
+		return true;
+	}
+	return false;
+}
+
 static void zc__ep_try_send(struct zc_engine *e, struct zc__op *op)
 {
 	struct zc__ep_sock *es = op->sock->be_sock;
@@ -251,7 +268,18 @@ static void zc__ep_try_send(struct zc_engine *e, struct zc__op *op)
 		if (n >= 0 || errno != EINTR)
 			break;
 	}
-	if (n < 0 && errno == ENOBUFS && zc && !drained) {
+	if (n < 0 && zc && op->sock->dgram && !zc__ep_dgram_id_kept(errno)) {
+		/*
+		 * The datagram was built, so it took an id, and then it was
+		 * dropped (a netfilter DROP: EPERM; a full qdisc with
+		 * IP_RECVERR: ENOBUFS); its release will come. TCP gives the
+		 * id back, UDP does not, and whether it did cannot be known:
+		 * every later id of this socket is in doubt. It copies from
+		 * now on (its earlier ids are still exact). The core copies
+		 * this datagram again after ENOBUFS; EPERM fails it alone.
+		 */
+		es->zc_ok = false;
+	} else if (n < 0 && errno == ENOBUFS && zc && !drained) {
 		/* optmem full of notifications: drain once and retry. */
 		zc__ep_drain(es);
 		drained = true;
@@ -287,8 +315,6 @@ static int zc__ep_send(struct zc_engine *e, struct zc__op *op, const void *buf,
 		       size_t len)
 {
 	op->buf = (void *)buf;
-	if (len > INT32_MAX)
-		op->len = len = INT32_MAX;
 	zc__ep_try_send(e, op);
 	return 0;
 }
@@ -297,8 +323,6 @@ static int zc__ep_recv(struct zc_engine *e, struct zc__op *op, void *buf,
 		       size_t len)
 {
 	op->buf = buf;
-	if (len > INT32_MAX)
-		op->len = INT32_MAX;
 	zc__ep_try_recv(e, op);
 	return 0;
 }
@@ -419,6 +443,7 @@ static void zc__ep_pool_unregister(struct zc_engine *e, struct zc_pool *p)
 	const struct zc__backend id = {                    \
 		.name = label,                             \
 		.zerocopy = zc,                            \
+		.io_max = ZC__IO_MAX,                      \
 		.init = init_fn,                           \
 		.fini = zc__ep_fini,                       \
 		.fd = zc__ep_fd,                           \

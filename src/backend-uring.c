@@ -325,6 +325,7 @@ static void zc__uring_pool_unregister(struct zc_engine *e, struct zc_pool *p)
 const struct zc__backend zc__backend_uring = {
 	.name = "io_uring",
 	.zerocopy = true,
+	.io_max = ZC__IO_MAX, /* the SQE's len is 32 bits, the CQE's res int */
 	.init = zc__uring_init,
 	.fini = zc__uring_fini,
 	.fd = zc__uring_fd,

@@ -67,6 +67,19 @@ int zc__engine_check(struct zc_engine *e)
 	return 0;
 }
 
+/*
+ * Whether the engine takes a new socket or pool. Not while it is being
+ * destroyed: callbacks run from zc_engine_destroy(), and a socket one of
+ * them attached (with a read queued that nothing completes) would escape
+ * the teardown, which has already passed every socket.
+ */
+int zc__engine_check_new(struct zc_engine *e)
+{
+	int ret = zc__engine_check(e);
+
+	return ret < 0 ? ret : e->destroying ? -ESHUTDOWN : 0;
+}
+
 #ifdef ZC__ABI_COMPAT
 /* 0.2 gave these functions' structs reserved space: the default versions
  * are these, 0.1's are in abi-compat.c. */
@@ -90,6 +103,7 @@ const char *zc_strerror(int err)
 	case 0: return "success";
 	case -ECHILD: return "engine belongs to the parent process";
 	case -EXDEV: return "engine belongs to another thread";
+	case -ESHUTDOWN: return "engine is being destroyed";
 	case -EBUSY: return "not allowed now (inside a callback, or in use)";
 	case -ECANCELED: return "job cancelled";
 	case -ECONNABORTED: return "connection aborted by the application";
@@ -278,22 +292,24 @@ int zc_engine_destroy(struct zc_engine *e)
 		return ret;
 	if (e->in_callback)
 		return -EBUSY;
+	e->destroying = true;
 	for (it = e->socks.next; it != &e->socks; it = it->next)
 		zc__sock_teardown(zc__container_of(it, struct zc_sock, link));
 	/*
 	 * io_uring_queue_exit() does not wait for notifications: the kernel
-	 * could still read a page after we returned. Wait for every one.
+	 * could still read a page after we returned. Wait for every one,
+	 * judged after the callbacks (they may issue requests: a cancel).
 	 */
 	for (;;) {
-		bool busy = false;
+		bool busy = false, due;
 
+		zc__run_callbacks(e);
 		for (it = e->socks.next; it != &e->socks; it = it->next)
 			busy |= zc__container_of(it, struct zc_sock, link)->ops;
-		zc__run_callbacks(e);
-		if (!busy && zc__list_empty(&e->done) &&
-		    zc__list_empty(&e->closed))
+		due = !zc__list_empty(&e->done) || !zc__list_empty(&e->closed);
+		if (!busy && !due)
 			break;
-		e->be->wait(e, 100);
+		e->be->wait(e, due ? 0 : 100);
 	}
 	for (it = e->socks.next; it != &e->socks; it = next) {
 		next = it->next;

@@ -195,6 +195,7 @@ struct zc_engine {
 	unsigned long fork_gen;
 	uint64_t owner;	 /* the creating thread (see zc__engine_check) */
 	bool any_thread; /* ZC_ENGINE_ANY_THREAD */
+	bool destroying; /* in zc_engine_destroy(): no new sockets, pools */
 	struct zc__knobs knobs;
 	uint64_t pin_budget;
 	uint64_t auto_reprobe;
@@ -244,9 +245,20 @@ struct zc_engine {
  * calling send(), so a release reported from inside cannot start a second
  * send on the same socket.
  */
+/*
+ * The most bytes one send or recv request carries: Linux moves at most
+ * MAX_RW_COUNT (INT_MAX rounded down to a page) in one call, io_uring's
+ * SQE length is 32 bits (liburing's prep helpers cut a size_t silently:
+ * a 4 GiB + 16 byte send went out as 16 bytes) and its result an int.
+ */
+#define ZC__IO_MAX 0x7ffff000u
+
 struct zc__backend {
 	const char *name;
 	bool zerocopy; /* can send zero-copy at all */
+	/* The longest request it carries (<= ZC__IO_MAX): the core cuts
+	 * stream segments and reads to it and refuses longer datagrams. */
+	size_t io_max;
 	int (*init)(struct zc_engine *e, const struct zc_engine_params *p);
 	void (*fini)(struct zc_engine *e);
 	int (*fd)(struct zc_engine *e);
@@ -284,6 +296,7 @@ void zc__op_release(struct zc__op *op, bool copied);
 
 /* engine.c */
 int zc__engine_check(struct zc_engine *e);
+int zc__engine_check_new(struct zc_engine *e);
 struct zc__op *zc__op_get(struct zc_engine *e);
 void zc__op_put(struct zc_engine *e, struct zc__op *op);
 

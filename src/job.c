@@ -85,6 +85,8 @@ int zc_write(struct zc_sock *s, const void *buf, size_t len,
 
 	if (ret < 0)
 		return ret;
+	if (s->dgram && len > s->e->be->io_max)
+		return -EMSGSIZE; /* one send, and no backend carries it */
 	if (opts) {
 		if (opts->flags || opts->tx_zcopy < ZC_TX_INHERIT ||
 		    opts->tx_zcopy > ZC_TX_AUTO)

@@ -15,7 +15,7 @@ int zc_pool_create(struct zc_engine *e, size_t size, struct zc_pool **out)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct zc_pool *p;
 	unsigned int slot;
-	int ret = zc__engine_check(e);
+	int ret = zc__engine_check_new(e);
 
 	if (ret < 0)
 		return ret;

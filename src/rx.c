@@ -34,14 +34,16 @@ void zc__rx_kick(struct zc_sock *s)
 		op->job = job;
 		op->sock = s;
 		op->kind = ZC__OP_RECV;
-		op->len = job->len;
+		/* A read completes with what arrived: longer than a request
+		 * carries, it gets at most that much. */
+		op->len = job->len < e->be->io_max ? job->len : e->be->io_max;
 		s->rx_busy =
 			true; /* before the backend sees it, as for sends */
 		s->rx_op = op;
 		s->ops++;
 		job->inflight++;
 		job->state = ZC__JOB_SENDING;
-		ret = e->be->recv(e, op, job->buf, job->len);
+		ret = e->be->recv(e, op, job->buf, op->len);
 		if (ret < 0) {
 			s->rx_busy = false;
 			s->rx_op = NULL;

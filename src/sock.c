@@ -22,7 +22,7 @@ int zc_sock_attach(struct zc_engine *e, int fd, struct zc_sock **out)
 {
 	struct zc_sock *s;
 	socklen_t optlen = sizeof(int);
-	int type, ret = zc__engine_check(e);
+	int type, ret = zc__engine_check_new(e);
 
 	if (ret < 0)
 		return ret;

@@ -42,9 +42,12 @@ void zc__tx_kick(struct zc_sock *s)
 			zc__tx_advance(s);
 			continue;
 		}
-		/* A datagram job is one send: one datagram, or one GSO batch. */
+		/* A datagram job is one send: one datagram, or one GSO batch
+		 * (zc_write() refused one longer than a request carries). */
 		if (seg > job->knobs.seg_max && !s->dgram)
 			seg = job->knobs.seg_max;
+		if (seg > e->be->io_max && !s->dgram)
+			seg = e->be->io_max;
 		zc = e->be->zerocopy &&
 		     zc__send_is_zc(job->knobs.tx_zcopy,
 				    job->knobs.zc_threshold, seg, &s->autozc);
