@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * review-close-in-cb MODE - closing and aborting from inside callbacks.
+ * close-from-callback MODE - closing and aborting from inside callbacks.
  *
  * Socket A has four 256 KiB writes queued to a reading peer. The callback
  * of A's first job calls zc_sock_close(A); the callback of its second job
@@ -155,5 +155,5 @@ int main(int argc, char **argv)
 	h_free(g.mb, JOB);
 	h_jobs_free(&ja);
 	h_jobs_free(&jb);
-	h_done("review-close-in-cb");
+	h_done("close-from-callback");
 }

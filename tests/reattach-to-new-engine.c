@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * review-reattach MODE - a connected socket outlives an engine and is
+ * reattach-to-new-engine MODE - a connected socket outlives an engine and is
  * attached to a new one. zcaio.h: zc_engine_destroy() does not close the
  * descriptors; the caller owns them again. A socket that had no write in
  * flight is not reset by the destroy, so it can go on carrying data.
@@ -77,5 +77,5 @@ int main(int argc, char **argv)
 	h_free(mem, 3 * JOB);
 	h_jobs_free(&j1);
 	h_jobs_free(&j2);
-	h_done("review-reattach");
+	h_done("reattach-to-new-engine");
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * review-halfclose MODE - a write that the peer received and acknowledged
+ * peer-half-closed-first MODE - a write that the peer received and acknowledged
  * completes without error, and the close reports no error, when the peer
  * had half-closed its side first (we are the passive closer).
  *
@@ -84,5 +84,5 @@ int main(int argc, char **argv)
 	if (bad_closes)
 		h_fail_later("%d of %d graceful closes reported an error",
 			     bad_closes, ROUNDS);
-	h_done("review-halfclose");
+	h_done("peer-half-closed-first");
 }

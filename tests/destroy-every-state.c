@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * review-destroy-states MODE - zc_engine_destroy() with sockets in every
+ * destroy-every-state MODE - zc_engine_destroy() with sockets in every
  * state at once:
  *   idle      attached, nothing queued
  *   reading   two reads queued, no data will come
@@ -186,5 +186,5 @@ int main(int argc, char **argv)
 	h_free(mem, 2 * JOB);
 	h_free(other, 7 * JOB);
 	h_jobs_free(&jobs);
-	h_done("review-destroy-states");
+	h_done("destroy-every-state");
 }

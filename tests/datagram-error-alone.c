@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * review-udp-refused MODE - on a datagram socket, an error of one datagram
+ * datagram-error-alone MODE - on a datagram socket, an error of one datagram
  * (here ECONNREFUSED from an ICMP port unreachable) is that datagram's
  * error; it does not end the socket. zcaio.h: "each write job goes out as
  * exactly one send call ... one datagram".
@@ -116,5 +116,5 @@ int main(int argc, char **argv)
 	close(rfd);
 	h_free(buf, DGRAM);
 	h_free(in, DGRAM);
-	h_done("review-udp-refused");
+	h_done("datagram-error-alone");
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * review-cancel-read - zc_cancel() of read jobs, started and not.
+ * cancel-read - zc_cancel() of read jobs, started and not.
  *
  * Three reads are queued on a socket with no data: R0 is started (a recv
  * in flight), R1 and R2 wait behind it.
@@ -120,5 +120,5 @@ int main(void)
 	H_OK(zc_engine_destroy(e));
 	close(sfd);
 	close(rfd);
-	h_done("review-cancel-read");
+	h_done("cancel-read");
 }

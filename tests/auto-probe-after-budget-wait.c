@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * review-auto-budget - auto mode keeps probing after a probe had to wait
+ * auto-probe-after-budget-wait - auto mode keeps probing after a probe had to wait
  * for the pin budget. DESIGN.md 3.5: auto "probes again now and then".
  *
  * Socket A runs in auto mode with ZC_OPT_AUTO_REPROBE 2: its first
@@ -128,5 +128,5 @@ int main(void)
 	h_jobs_free(&ja);
 	h_jobs_free(&jh);
 	h_jobs_free(&jb);
-	h_done("review-auto-budget");
+	h_done("auto-probe-after-budget-wait");
 }
