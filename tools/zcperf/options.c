@@ -166,6 +166,45 @@ static int parse_int(const char *s, long lo, long hi, int *out)
 	return 0;
 }
 
+/* What each option with a value accepts, for the error that names it. */
+static const char *range_of(int c)
+{
+	switch (c) {
+	case 'p': return "1..65535";
+	case 't': return "1..86400 (seconds)";
+	case 'n': return "1..1e15 (bytes; suffix K, M, G, T)";
+	case 'l': return "1..16M (bytes; suffix K, M; UDP: 16..65507)";
+	case 'P': return "1..128";
+	case 'b': return "0..10T (bit/s; suffix K, M, G, T; 0 = unlimited)";
+	case 'i': return "0 or 0.1..60 (seconds)";
+	case 'w': return "0..1G (bytes; suffix K, M, G)";
+	case 'M': return "88..9216 (bytes)";
+	case OPT_ZC: return "off, on or auto";
+	case OPT_BACKEND: return "auto, io_uring, msg_zerocopy or copy";
+	case OPT_INFLIGHT: return "1..1024";
+	case OPT_READ_DEPTH: return "1..1024";
+	case OPT_SEED: return "0..9007199254740991 (2^53 - 1)";
+	case OPT_MAX_CONNS: return "1..4096";
+	case OPT_CTL_TIMEOUT: return "100..3600000 (ms)";
+	}
+	return "valid for the option";
+}
+
+/* "-l/--length" from the option table. */
+static void name_opt(int c, char *buf, size_t n)
+{
+	const struct option *lo = longopts;
+
+	while (lo->name && lo->val != c)
+		lo++;
+	if (c < 256 && lo->name)
+		snprintf(buf, n, "-%c/--%s", c, lo->name);
+	else if (lo->name)
+		snprintf(buf, n, "--%s", lo->name);
+	else
+		snprintf(buf, n, "-%c", c);
+}
+
 static int name_of(const char *s, const char *const *names, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -313,10 +352,14 @@ int zp_opts_parse(struct zp_opts *o, int argc, char **argv, char *err,
 			return -EINVAL;
 		}
 		continue;
-bad:
-		snprintf(err, errlen, "bad value '%s' for option %s", arg ? arg : "",
-			 argv[optind - 1]);
+bad: {
+		char name[40];
+
+		name_opt(c, name, sizeof(name));
+		snprintf(err, errlen, "%s: '%s' is not %s", name, arg ? arg : "",
+			 range_of(c));
 		return -EINVAL;
+	}
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
@@ -336,7 +379,8 @@ bad:
 		if (!o->len_set)
 			o->p.len = 1448; /* one Ethernet-sized datagram */
 		if (o->p.len < ZP_MIN_UDP_LEN || o->p.len > ZP_MAX_UDP_LEN) {
-			snprintf(err, errlen, "UDP -l must be %u..%u bytes",
+			snprintf(err, errlen, "-l/--length: '%u' is not %u..%u "
+				 "(bytes of a UDP datagram)", o->p.len,
 				 ZP_MIN_UDP_LEN, ZP_MAX_UDP_LEN);
 			return -EINVAL;
 		}
@@ -373,37 +417,50 @@ void zp_usage(FILE *f)
 "       zcperf -c HOST [options]\n"
 "       zcperf sweep -c HOST [--sizes LIST] [--modes LIST] [--reps N]\n"
 "                    [--out PREFIX] [client options] (zcperf sweep --help)\n"
-"iperf3's options (same meaning):\n"
-"  -p, --port N        server port (5201)\n"
-"  -t, --time S        seconds to transmit (10)\n"
-"  -n, --bytes N[KMG]  bytes to transmit instead of -t\n"
-"  -l, --length N[KMG] length of each write (128K TCP, 1448 UDP)\n"
-"  -P, --parallel N    parallel streams\n"
+"iperf3's options (same meaning; a value out of range is refused):\n"
+"  -s, --server        serve tests, one at a time\n"
+"  -c, --client HOST   run a test against HOST\n"
+"  -p, --port N        server port, 1..65535 (5201)\n"
+"  -t, --time S        seconds to transmit, 1..86400 (10)\n"
+"  -n, --bytes N[KMGT] bytes to transmit instead of -t, 1..1e15\n"
+"  -l, --length N[KM]  length of each write, 1..16M (128K TCP);\n"
+"                      UDP: one datagram, 16..65507 (1448)\n"
+"  -P, --parallel N    parallel streams, 1..128 (1)\n"
 "  -R, --reverse       the server sends\n"
 "      --bidir         both send\n"
 "  -u, --udp           UDP (default rate 1M)\n"
-"  -b, --bitrate N[KMG] target bit/s per stream, 0 = unlimited\n"
-"  -i, --interval S    seconds between reports (1, 0 = none)\n"
+"  -b, --bitrate N[KMGT] target bit/s per stream, 0..10T, 0 = unlimited\n"
+"                      (also --bandwidth)\n"
+"  -i, --interval S    seconds between reports, 0 or 0.1..60 (1, 0 = none)\n"
 "  -J, --json          JSON output\n"
-"  -4, -6              IPv4 or IPv6 only\n"
-"  -w, -M, -N          socket buffer, MSS, TCP_NODELAY\n"
+"  -4, -6              IPv4 or IPv6 only (--version4, --version6)\n"
+"  -w, --window N[KMG] socket buffer, 0..1G (0 = the system's)\n"
+"  -M, --set-mss N     TCP MSS, 88..9216\n"
+"  -N, --no-delay      TCP_NODELAY\n"
+"      --udp-counters-64bit  UDP: 64-bit packet numbers\n"
 "  -1, --one-off       server: one test, then exit\n"
-"  -V, --verbose\n"
+"  -V, --verbose       server: why a client was refused; both: reads made\n"
+"  -v, --version; -h, --help\n"
 "zcperf's own:\n"
 "  --zc off|on|auto    zero-copy mode of the local sends (library default auto)\n"
 "  --backend auto|io_uring|msg_zerocopy|copy\n"
 "  --fixed             send from a registered (pinned) buffer pool\n"
-"                      (the default with --zc auto; --no-fixed: plain memory)\n"
-"  --inflight N        write jobs queued per stream\n"
-"  --read-depth N      read jobs queued per stream\n"
+"                      (the default with --zc auto)\n"
+"  --no-fixed          send from plain memory, also with --zc auto\n"
+"  --inflight N        write jobs queued per stream, 1..1024 (automatic)\n"
+"  --read-depth N      read jobs queued per stream, 1..1024 (2; UDP 64)\n"
 "  --verify            offset-derived payload, checked byte by byte by a\n"
-"                      receiving zcperf (corrupt, lost, reordered bytes)\n"
+"                      receiving zcperf (corrupt, lost, reordered bytes);\n"
+"                      needs a zcperf peer\n"
+"  --seed N            --verify: the payload's seed, 0..2^53-1 (random)\n"
 "  --gso               UDP: send batches of datagrams with UDP_SEGMENT\n"
 "  --rr                request/response: transactions/s and latency\n"
+"                      (-l: request size, 64); needs a zcperf server\n"
 "  --no-control, --sink  UDP client: send to HOST:PORT without a server\n"
 "                      (no control channel; a sink that drops the\n"
 "                      datagrams, e.g. into an ifb device); reports the\n"
 "                      sender's side only\n"
-"  --max-conns N       server: connections waiting for their cookie (16)\n"
-"  --ctl-timeout MS    server: control-channel timeout (10000)\n");
+"  --max-conns N       server: connections waiting for their cookie,\n"
+"                      1..4096 (16)\n"
+"  --ctl-timeout MS    server: control-channel timeout, 100..3600000 (10000)\n");
 }
