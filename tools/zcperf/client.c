@@ -176,7 +176,19 @@ static int handle_state(struct zp_test *t, int8_t st)
 		ret = zp_send_json(t->ctl, js, len);
 		free(js);
 		return ret < 0 ? fail(t, "sending parameters: %s", strerror(-ret)) : 0;
+	case ZP_ZCPERF_CONFIRM:
+		t->peer_confirmed = true;
+		return 0;
 	case ZP_CREATE_STREAMS:
+		if ((t->p.verify || t->p.rr) && !t->peer_confirmed) {
+			zp_send_state(t->ctl, ZP_CLIENT_TERMINATE);
+			return fail(t, "%s needs a zcperf server: the one at %s "
+				    "port %d did not confirm it (an iperf3 server "
+				    "would %s)", t->p.rr ? "--rr" : "--verify",
+				    t->o->host, t->o->port, t->p.rr ?
+				    "not echo the requests" :
+				    "check no byte");
+		}
 		return create_streams(t);
 	case ZP_TEST_START:
 		return 0;

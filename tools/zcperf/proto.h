@@ -48,6 +48,9 @@ enum zp_state {
 	ZP_DISPLAY_RESULTS = 14,
 	ZP_IPERF_START = 15,
 	ZP_IPERF_DONE = 16,
+	/* zcperf's own: a zcperf server confirms that it will check
+	 * --verify or answer --rr (iperf3 servers go on without a word) */
+	ZP_ZCPERF_CONFIRM = 50,
 	ZP_ACCESS_DENIED = -1,
 	ZP_SERVER_ERROR = -2,
 };

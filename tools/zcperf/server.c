@@ -277,7 +277,9 @@ static void got_params(struct srv *s)
 			return;
 		}
 	}
-	if (zp_send_state(t->ctl, ZP_CREATE_STREAMS) < 0) {
+	if ((t->p.zcperf && (t->p.verify || t->p.rr) &&
+	     zp_send_state(t->ctl, ZP_ZCPERF_CONFIRM) < 0) ||
+	    zp_send_state(t->ctl, ZP_CREATE_STREAMS) < 0) {
 		end_test(s, "client went away");
 		return;
 	}

@@ -132,6 +132,7 @@ struct zp_test {
 	double cpu_wall;
 	struct zp_results remote;
 	bool have_remote;
+	bool peer_confirmed;	/* a zcperf server confirmed --verify/--rr */
 	const char *fail;	/* why the test ended early */
 	char failbuf[400];
 	/* report output */

@@ -7,7 +7,7 @@
 # malformed cookie, unsupported parameters. After each the server must
 # still run a real test, and its memory must stay bounded.
 set -u
-. "${0%/*}/lib.sh"
+. "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
 CAP=4
 dir=$(mktemp -d)

@@ -9,7 +9,7 @@
 # T + 3 s of wall time (a test against an iperf3 server once ran 5 s too
 # long: the client waited for the receive side to go quiet).
 set -u
-. "${0%/*}/lib.sh"
+. "$(dirname "$0")/lib.sh"
 Z=$1 ROLE=$2 PORT=$3
 shift 3
 [ "$ROLE" = self ] || command -v iperf3 >/dev/null ||

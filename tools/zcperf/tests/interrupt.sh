@@ -11,7 +11,7 @@
 #    serving; SIGINT on an idle server, or SIGTERM, makes it exit.
 # Exit 0 pass, 1 fail, 77 skip.
 set -u
-. "${0%/*}/lib.sh"
+. "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
 dir=$(mktemp -d)

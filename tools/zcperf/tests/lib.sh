@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# lib.sh - what the zcperf test scripts share; sourced: . "${0%/*}/lib.sh"
+# lib.sh - what the zcperf test scripts share; sourced: . "$(dirname "$0")/lib.sh"
 
 # wait_listen PORT: waits (bounded, 10 s) until a TCP socket listens on
 # PORT; returns 1 if none does

@@ -6,7 +6,7 @@
 # its reads average more than 4 KiB (they were exactly 4 KiB each: one
 # kernel entry per message). Exit 0 pass, 1 fail, 77 skip.
 set -u
-. "${0%/*}/lib.sh"
+. "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
 dir=$(mktemp -d)
 spid=""

@@ -6,7 +6,7 @@
 # PNG was drawn (only when gnuplot is installed: else that part is
 # skipped, with the reason). Also: bad sweep options are refused.
 set -u
-. "${0%/*}/lib.sh"
+. "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
 dir=$(mktemp -d)

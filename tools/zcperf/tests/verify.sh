@@ -5,7 +5,7 @@
 # passes when nothing is corrupt, lost or reordered and (TCP) the
 # receiver got exactly what the sender sent.
 set -u
-. "${0%/*}/lib.sh"
+. "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
 shift 2
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }

@@ -8,7 +8,7 @@
 # the test by then, with none of its send buffers still pinned, and go on
 # serving a real test.
 set -u
-. "${0%/*}/lib.sh"
+. "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
 CTL_MS=1000
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
