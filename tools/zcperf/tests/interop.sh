@@ -15,10 +15,7 @@ shift 3
 [ "$ROLE" = self ] || command -v iperf3 >/dev/null ||
 	{ echo "SKIP: iperf3 not installed"; exit 77; }
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
-dir=$(mktemp -d)
-spid=""
-cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
+with_tmp
 if [ "$ROLE" = client ]; then
 	timeout 30 iperf3 -s -1 -J -p "$PORT" >"$dir/s.json" 2>&1 &
 	spid=$!

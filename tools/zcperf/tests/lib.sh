@@ -12,3 +12,11 @@ wait_listen() {
 	done
 	return 0
 }
+
+# with_tmp: a temporary directory $dir and a server's pid $spid (set it
+# when one starts, empty it once waited for), both cleaned up at exit
+with_tmp() {
+	dir=$(mktemp -d)
+	spid=""
+	trap '[ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$dir"' EXIT
+}

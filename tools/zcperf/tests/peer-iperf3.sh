@@ -9,10 +9,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
 command -v iperf3 >/dev/null || { echo "SKIP: iperf3 not installed"; exit 77; }
-dir=$(mktemp -d)
-spid=""
-cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
+with_tmp
 fail() { echo "FAIL: $*"; cat "$dir/c.txt"; exit 1; }
 
 timeout 60 iperf3 -s -p "$PORT" >"$dir/s.txt" 2>&1 &

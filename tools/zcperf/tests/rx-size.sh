@@ -8,10 +8,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
-dir=$(mktemp -d)
-spid=""
-cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
+with_tmp
 check() {
 	line=$(grep 'bytes a read' "$dir/c.txt")
 	echo "$1: $line"

@@ -9,10 +9,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
-dir=$(mktemp -d)
-spid=""
-cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
+with_tmp
 fail() { echo "FAIL: $*"; tail -20 "$dir/out.txt" "$dir/s.txt" 2>/dev/null; exit 1; }
 
 for bad in "--sizes 0" "--sizes 4K,x" "--modes copy,fast" "--reps 0" "-l 4K" \

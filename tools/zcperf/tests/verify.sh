@@ -9,10 +9,7 @@ set -u
 Z=$1 PORT=$2
 shift 2
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
-dir=$(mktemp -d)
-spid=""
-cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
+with_tmp
 timeout 30 "$Z" -s -1 -p "$PORT" >"$dir/s.txt" 2>&1 &
 spid=$!
 wait_listen "$PORT" || { echo "FAIL: server did not start"; exit 1; }

@@ -12,10 +12,7 @@ set -u
 Z=$1 PORT=$2
 CTL_MS=1000
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
-dir=$(mktemp -d)
-spid=""
-cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$dir"; }
-trap cleanup EXIT
+with_tmp
 fail() { echo "FAIL: $*"; tail -20 "$dir/s.txt"; exit 1; }
 
 timeout 90 "$Z" -s -p "$PORT" --ctl-timeout $CTL_MS -V >"$dir/s.txt" 2>&1 &
