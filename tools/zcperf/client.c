@@ -162,6 +162,32 @@ static int exchange_results(struct zp_test *t)
 	return 0;
 }
 
+/*
+ * The time is up (or -n bytes queued). A test of -t seconds ends now: the
+ * clock stops, the server hears TEST_END at once (an iperf3 server sends
+ * until it does: our receivers read on meanwhile), then our senders let
+ * their started jobs be released (unstarted ones are cancelled) and shut
+ * down, so a zcperf server counts every byte to the end of each stream.
+ * A test of -n bytes first hands every byte to the kernel.
+ */
+static int end_test(struct zp_test *t)
+{
+	int ret;
+
+	t->phase = ZP_PH_ENDING;
+	if (t->p.num)
+		zp_test_drain_senders(t, 5, DRAIN_STALL);
+	zp_test_stop_clock(t);
+	ret = zp_send_state(t->ctl, ZP_TEST_END);
+	if (ret < 0)
+		return fail(t, "sending TEST_END: %s", strerror(-ret));
+	zp_test_drain_senders(t, 5, DRAIN_STALL);
+	for (int i = 0; i < t->nst; i++)
+		if (t->st[i]->sender)
+			t->st[i]->eof = true;
+	return 0;
+}
+
 static int handle_state(struct zp_test *t, int8_t st)
 {
 	char err[200];
@@ -200,20 +226,10 @@ static int handle_state(struct zp_test *t, int8_t st)
 			return 0;
 		if (zp_sig)
 			return -1;
-		/* end of test: stop sending, let releases come back, then
-		 * tell the server at once (an iperf3 server sends until it
-		 * hears TEST_END: our receivers keep reading meanwhile) */
-		t->phase = ZP_PH_ENDING;
-		zp_test_drain_senders(t, 5, DRAIN_STALL);
-		zp_test_stop_clock(t);
-		for (int i = 0; i < t->nst; i++)
-			if (t->st[i]->sender)
-				t->st[i]->eof = true;
-		ret = zp_send_state(t->ctl, ZP_TEST_END);
-		return ret < 0 ? fail(t, "sending TEST_END: %s", strerror(-ret)) : 0;
+		return end_test(t);
 	case ZP_EXCHANGE_RESULTS:
 		t->phase = ZP_PH_RESULTS;
-		zp_test_drain_receivers(t, 2);
+		zp_test_drain_receivers(t, 2, true);
 		zp_test_stop_clock(t);
 		zp_test_close_streams(t, 5);
 		return exchange_results(t);

@@ -326,7 +326,7 @@ static void got_test_end(struct srv *s)
 	 * each stream. */
 	zp_test_stop_clock(t);
 	zp_test_drain_senders(t, 2, t->p.bidir && !t->p.zcperf ? 0 : 0.5);
-	zp_test_drain_receivers(t, 2);
+	zp_test_drain_receivers(t, 2, t->p.zcperf);
 	zp_test_close_streams(t, ctl_timeout(s));
 	if (zp_send_state(t->ctl, ZP_EXCHANGE_RESULTS) < 0) {
 		end_test(s, "client went away");

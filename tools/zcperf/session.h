@@ -15,7 +15,7 @@ int zp_test_tick(struct zp_test *t, int max_ms);
 bool zp_test_turn(struct zp_test *t, int extra_fd, int max_ms);
 void zp_test_stop_clock(struct zp_test *t);
 void zp_test_drain_senders(struct zp_test *t, double max_s, double stall_s);
-void zp_test_drain_receivers(struct zp_test *t, double max_s);
+void zp_test_drain_receivers(struct zp_test *t, double max_s, bool to_eof);
 void zp_test_close_streams(struct zp_test *t, double max_s);
 void zp_test_free(struct zp_test *t);
 /* Waits for one control message (driving the engine meanwhile). */
