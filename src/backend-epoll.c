@@ -26,6 +26,19 @@
 #include "internal.h"
 #include "ztrack.h"
 
+/*
+ * The kernel numbers a socket's MSG_ZEROCOPY sends from 0, so its 32-bit
+ * counter wraps only after 4.3 billion sends on one socket, far more than
+ * a test can make. Tests move our view of the ids by a bias instead, so
+ * the wrap comes within a few hundred real sends and notifications.
+ */
+#ifdef ZC__TEST_HOOKS
+uint32_t zc__test_zc_id_bias;
+#define ZC__ID_BIAS zc__test_zc_id_bias
+#else
+#define ZC__ID_BIAS 0u
+#endif
+
 #define ZC__EP_EVENTS  64
 #define ZC__EP_ROUNDS  64 /* report rounds per wait(), so callers get a turn */
 #define ZC__ERRQ_BATCH 16
@@ -144,7 +157,7 @@ static int zc__ep_attach(struct zc_engine *e, struct zc_sock *s)
 	es->zc_ok = ep->zerocopy && !zc__ep_zc_used(s->fd) &&
 		    setsockopt(s->fd, SOL_SOCKET, SO_ZEROCOPY, &one,
 			       sizeof(one)) == 0;
-	zc__ztrack_init(&es->zt, 0);
+	zc__ztrack_init(&es->zt, ZC__ID_BIAS);
 	ev.data.ptr = es;
 	if (epoll_ctl(ep->epfd, EPOLL_CTL_ADD, s->fd, &ev) < 0) {
 		int ret = -errno;
@@ -223,9 +236,10 @@ static void zc__ep_drain(struct zc__ep_sock *es)
 					continue;
 				copied = ee.ee_code &
 					 SO_EE_CODE_ZEROCOPY_COPIED;
-				zc__ztrack_release(&es->zt, ee.ee_info,
-						   ee.ee_data, zc__ep_release,
-						   &copied);
+				zc__ztrack_release(&es->zt,
+						   ee.ee_info + ZC__ID_BIAS,
+						   ee.ee_data + ZC__ID_BIAS,
+						   zc__ep_release, &copied);
 			}
 		}
 	} while (n == ZC__ERRQ_BATCH);

@@ -319,6 +319,10 @@ void zc__deadlines(struct zc_engine *e, int64_t now);
  * releases the pages: breaks the contract on purpose, so the suite can
  * show that its byte check catches early reuse. */
 void zc__test_early_complete(struct zc_engine *e, bool on);
+/* msg_zerocopy: sockets attached from now on see the kernel's
+ * notification ids plus this bias (mod 2^32), so a test reaches the
+ * 32-bit wrap in a few hundred sends. */
+extern uint32_t zc__test_zc_id_bias;
 #endif
 
 #endif
