@@ -110,6 +110,9 @@ enum zc_engine_flags {
 	 * DEFER_TASKRUN (a little slower). Requests a thread handed to the
 	 * kernel survive that thread's exit: the kernel cancels them, and the
 	 * engine issues them again from the thread that drives it next.
+	 * io_uring posts a request's completion from the task that submitted
+	 * it, interrupting that thread if it sleeps: a blocking call there
+	 * may then fail with EINTR as for a signal (epoll_wait(), poll()).
 	 */
 	ZC_ENGINE_ANY_THREAD = 1u << 0,
 };
