@@ -41,9 +41,10 @@ int zc__engine_create_v01(struct zc_engine **out,
 	struct zc_engine_params p = { 0 };
 
 	if (old) {
+		if (old->flags)
+			return -EINVAL; /* 0.1 knew no flag */
 		p.sq_entries = old->sq_entries;
 		p.cq_entries = old->cq_entries;
-		p.flags = old->flags;
 		p.backend = old->backend;
 	}
 	return zc_engine_create(out, old ? &p : NULL);
