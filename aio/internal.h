@@ -132,7 +132,10 @@ struct stat;
 int zc__aio_start(void);
 int zc__aio_enqueue(struct aiocb *cb, int op, const struct stat *st,
 		    struct zc__aio_group *grp, int tx_zcopy, bool nonblock);
-int zc__aio_cancel_fd(int fd, const struct stat *st, struct aiocb *cb);
+/* AIO_CANCELED, AIO_NOTCANCELED, AIO_ALLDONE or -errno; *ours = false
+ * (and nothing done) when the layer does not serve the socket. */
+int zc__aio_cancel_fd(int fd, const struct stat *st, struct aiocb *cb,
+		      bool *ours);
 void zc__aio_fd_closing(int fd);
 uint32_t zc__aio_done_seq(void);
 int zc__aio_wait_done(uint32_t seq, const struct timespec *rel);

@@ -27,9 +27,8 @@
 
 #include "internal.h"
 
-#define ZC__AIO_PRIO_MAX 20	/* glibc's AIO_PRIO_DELTA_MAX */
-#define ZC__AIO_LISTIO_MAX 4096 /* entries in one lio_listio() */
-#define ZC__AIO_MAGIC 0x7a63616961696f31ULL
+#define ZC__AIO_PRIO_MAX 20 /* glibc's AIO_PRIO_DELTA_MAX */
+#define ZC__AIO_MAGIC	 0x7a63616961696f31ULL
 
 struct zc__aio_tag {
 	uint64_t magic;
@@ -108,27 +107,41 @@ static int zc__aio_load_err(const struct aiocb *cb)
 
 /* ---- notification ---- */
 
-static bool zc__aio_signo_ok(int signo)
-{
-	return signo > 0 && signo < NSIG;
-}
-
+/*
+ * What glibc accepts, we accept: a zeroed aiocb has SIGEV_SIGNAL with
+ * signal 0, which is "no signal" (as kill(pid, 0) sends none), and glibc
+ * ignores sigev_notify values it does not know. Refused are only what
+ * would fail or crash at completion: a signal number no signal has, and
+ * SIGEV_THREAD without a function.
+ */
 static int zc__aio_sev_check(const struct sigevent *sev)
 {
 	switch (sev->sigev_notify) {
-	case SIGEV_NONE:
-		return 0;
 	case SIGEV_SIGNAL:
-		return zc__aio_signo_ok(sev->sigev_signo) ? 0 : -EINVAL;
-	case SIGEV_THREAD:
-		return sev->sigev_notify_function ? 0 : -EINVAL;
+		return sev->sigev_signo >= 0 && sev->sigev_signo < NSIG
+			       ? 0
+			       : -EINVAL;
+	case SIGEV_THREAD: return sev->sigev_notify_function ? 0 : -EINVAL;
 	case SIGEV_THREAD_ID:
-		return zc__aio_signo_ok(sev->sigev_signo) &&
-				       sev->_sigev_un._tid > 0 ?
-			       0 :
-			       -EINVAL;
+		if (!sev->sigev_signo)
+			return 0;
+		return sev->sigev_signo > 0 && sev->sigev_signo < NSIG &&
+				       sev->_sigev_un._tid > 0
+			       ? 0
+			       : -EINVAL;
 	}
-	return -EINVAL;
+	return 0;
+}
+
+/* Whether a (checked) sigevent asks for anything at completion. */
+static bool zc__aio_sev_notifies(const struct sigevent *sev)
+{
+	switch (sev->sigev_notify) {
+	case SIGEV_SIGNAL:
+	case SIGEV_THREAD_ID: return sev->sigev_signo != 0;
+	case SIGEV_THREAD: return true;
+	}
+	return false;
 }
 
 /* Like sigqueue(3), with si_code SI_ASYNCIO as POSIX asks for AIO. */
@@ -202,6 +215,8 @@ static void zc__aio_spawn(const struct sigevent *sev)
 
 void zc__aio_notify(const struct sigevent *sev)
 {
+	if (!zc__aio_sev_notifies(sev))
+		return;
 	switch (sev->sigev_notify) {
 	case SIGEV_SIGNAL:
 		zc__aio_queue_signal(0, sev->sigev_signo, sev->sigev_value);
@@ -210,9 +225,7 @@ void zc__aio_notify(const struct sigevent *sev)
 		zc__aio_queue_signal(sev->_sigev_un._tid, sev->sigev_signo,
 				     sev->sigev_value);
 		break;
-	case SIGEV_THREAD:
-		zc__aio_spawn(sev);
-		break;
+	case SIGEV_THREAD: zc__aio_spawn(sev); break;
 	}
 }
 
@@ -264,31 +277,32 @@ static int zc__aio_env_zcopy(void)
  * One read or write. Return 0 (queued: ours, or glibc's when @to_glibc is
  * NULL), 1 (glibc's to serve, *@to_glibc set) or -errno.
  */
-static int zc__aio_submit_one(const struct zc__aio_real *real,
-			      struct aiocb *cb, int op,
-			      struct zc__aio_group *grp, bool *to_glibc)
+static int zc__aio_submit_one(const struct zc__aio_real *real, struct aiocb *cb,
+			      int op, struct zc__aio_group *grp, bool *to_glibc)
 {
 	struct stat st;
 	int ret, fl;
 
-	if (zc__aio_bad_ptr(cb))
-		return -EINVAL;
-	if (cb->aio_reqprio < 0 || cb->aio_reqprio > ZC__AIO_PRIO_MAX ||
-	    cb->aio_nbytes > SSIZE_MAX ||
-	    zc__aio_sev_check(&cb->aio_sigevent) < 0)
+	/* glibc's order: the priority, then the descriptor; glibc reports
+	 * EBADF through aio_error(), we at once (POSIX allows both). */
+	if (zc__aio_bad_ptr(cb) || cb->aio_reqprio < 0 ||
+	    cb->aio_reqprio > ZC__AIO_PRIO_MAX)
 		return -EINVAL;
 	if (fstat(cb->aio_fildes, &st) < 0)
 		return -EBADF;
 	if (!S_ISSOCK(st.st_mode) || zc__aio_start() < 0)
 		goto glibc;
+	if (cb->aio_nbytes > SSIZE_MAX ||
+	    zc__aio_sev_check(&cb->aio_sigevent) < 0)
+		return -EINVAL;
 	if (!cb->aio_buf && cb->aio_nbytes)
 		return -EFAULT;
 	fl = fcntl(cb->aio_fildes, F_GETFL);
 	if (fl < 0)
 		return -EBADF;
 	ret = zc__aio_enqueue(cb, op, &st, grp,
-			      op == LIO_WRITE ? zc__aio_env_zcopy() :
-						ZC_TX_INHERIT,
+			      op == LIO_WRITE ? zc__aio_env_zcopy()
+					      : ZC_TX_INHERIT,
 			      fl & O_NONBLOCK);
 	if (ret != 1)
 		return ret;
@@ -321,17 +335,21 @@ int zc__aio_fsync(const struct zc__aio_real *real, int op, struct aiocb *cb)
 
 /* ---- status ---- */
 
+/*
+ * An aiocb nobody serves (never submitted, an LIO_NOP entry, or its result
+ * already taken) answers from its own fields, as glibc's aio_error() and
+ * aio_return() always do: 0 and 0 for a zeroed one, and the final status
+ * again after aio_return().
+ */
 int zc__aio_error(const struct zc__aio_real *real, const struct aiocb *cb)
 {
 	if (zc__aio_bad_ptr(cb))
 		return zc__aio_fail(EINVAL);
 	switch (zc__aio_tag_owner(cb)) {
-	case ZC__AIO_OURS:
-		return zc__aio_load_err(cb);
-	case ZC__AIO_GLIBC:
-		return real->error(cb);
+	case ZC__AIO_OURS: return zc__aio_load_err(cb);
+	case ZC__AIO_GLIBC: return real->error(cb);
 	}
-	return zc__aio_fail(EINVAL);
+	return zc__aio_load_err(cb);
 }
 
 ssize_t zc__aio_return(const struct zc__aio_real *real, struct aiocb *cb)
@@ -358,16 +376,16 @@ ssize_t zc__aio_return(const struct zc__aio_real *real, struct aiocb *cb)
 		errno = err;
 		return v;
 	}
-	return zc__aio_fail(EINVAL);
+	return cb->__return_value;
 }
 
 /* ---- waiting ---- */
 
 static int zc__aio_ts_check(const struct timespec *ts)
 {
-	return ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L ?
-		       -EINVAL :
-		       0;
+	return ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L
+		       ? -EINVAL
+		       : 0;
 }
 
 static struct timespec zc__aio_ts_now(void)
@@ -423,8 +441,7 @@ static int zc__aio_scan(const struct zc__aio_real *real,
 				return 1;
 			gl[(*ng)++] = cb;
 			break;
-		default:
-			return 1; /* not in progress: nothing to wait for */
+		default: return 1; /* not in progress: nothing to wait for */
 		}
 	}
 	return 0;
@@ -471,8 +488,8 @@ int zc__aio_suspend(const struct zc__aio_real *real,
 			slice = (struct timespec){ .tv_nsec = 1000000 };
 			if (!ours && timeout)
 				slice = left;
-			ret = real->suspend(gl, ng, ours || timeout ? &slice :
-								  NULL);
+			ret = real->suspend(gl, ng,
+					    ours || timeout ? &slice : NULL);
 			if (ret < 0 && errno == EINTR) {
 				ret = -EINTR;
 				break;
@@ -493,6 +510,7 @@ int zc__aio_suspend(const struct zc__aio_real *real,
 int zc__aio_cancel(const struct zc__aio_real *real, int fd, struct aiocb *cb)
 {
 	struct stat st;
+	bool ours;
 	int ret;
 
 	if (fstat(fd, &st) < 0)
@@ -505,18 +523,16 @@ int zc__aio_cancel(const struct zc__aio_real *real, int fd, struct aiocb *cb)
 		return real->cancel(fd, cb);
 	if (cb) {
 		switch (zc__aio_tag_owner(cb)) {
-		case ZC__AIO_GLIBC:
-			return real->cancel(fd, cb);
+		case ZC__AIO_GLIBC: return real->cancel(fd, cb);
 		case ZC__AIO_OURS:
 			if (zc__aio_load_err(cb) != EINPROGRESS)
 				return AIO_ALLDONE;
 			break;
-		default:
-			return AIO_ALLDONE;
+		default: return AIO_ALLDONE;
 		}
 	}
-	ret = zc__aio_cancel_fd(fd, &st, cb);
-	if (ret == 1) /* a socket we do not serve */
+	ret = zc__aio_cancel_fd(fd, &st, cb, &ours);
+	if (!ours) /* a socket we do not serve */
 		return cb ? AIO_ALLDONE : real->cancel(fd, NULL);
 	return ret < 0 ? zc__aio_fail(-ret) : ret;
 }
@@ -569,13 +585,13 @@ int zc__aio_listio(const struct zc__aio_real *real, int mode,
 	bool failed = false;
 	int i, ng = 0, ret;
 
-	if ((mode != LIO_WAIT && mode != LIO_NOWAIT) || n < 0 ||
-	    n > ZC__AIO_LISTIO_MAX || (n && !list))
+	/* No limit of our own: sysconf(_SC_AIO_LISTIO_MAX) says -1. */
+	if ((mode != LIO_WAIT && mode != LIO_NOWAIT) || n < 0 || (n && !list))
 		return zc__aio_fail(EINVAL);
 	if (mode == LIO_NOWAIT && sev) {
 		if (zc__aio_sev_check(sev) < 0)
 			return zc__aio_fail(EINVAL);
-		if (sev->sigev_notify != SIGEV_NONE) {
+		if (zc__aio_sev_notifies(sev)) {
 			grp = calloc(1, sizeof(*grp));
 			if (!grp)
 				return zc__aio_fail(EAGAIN);

@@ -44,11 +44,11 @@
 #include "internal.h"
 
 #define ZC__AIO_MAX_DEFAULT 16384 /* requests not completed, all sockets */
-#define ZC__AIO_CHECK_MS 200	  /* look for descriptors closed behind us */
-#define ZC__AIO_CLOSE_MS 10000	  /* then reset a closed socket's writes */
-#define ZC__AIO_DUP_MIN 100	  /* keep our duplicates off low numbers */
-#define ZC__AIO_NB_MIN 4096	  /* smallest non-blocking write slice */
-#define ZC__AIO_POLL_MS 2	  /* engine check while waiting for POLLOUT */
+#define ZC__AIO_CHECK_MS    200	  /* look for descriptors closed behind us */
+#define ZC__AIO_CLOSE_MS    10000 /* then reset a closed socket's writes */
+#define ZC__AIO_DUP_MIN	    100	  /* keep our duplicates off low numbers */
+#define ZC__AIO_NB_MIN	    4096  /* smallest non-blocking write slice */
+#define ZC__AIO_POLL_MS	    2	  /* engine check while waiting for POLLOUT */
 
 struct zc__aio_cmd {
 	struct zc__aio_cmd *next;
@@ -64,9 +64,9 @@ static struct {
 	bool starting;
 	bool started;
 	bool failed;
-	bool sleeping;	    /* the service thread waits, poke it */
-	bool close_seen;    /* an entry was marked closed */
-	int wake[2];	    /* socketpair: callers write [0], ring reads [1] */
+	bool sleeping;	 /* the service thread waits, poke it */
+	bool close_seen; /* an entry was marked closed */
+	int wake[2];	 /* socketpair: callers write [0], ring reads [1] */
 	unsigned int inflight;
 	unsigned int max;
 	struct zc__aio_req *subq, **subq_tail;
@@ -74,7 +74,7 @@ static struct {
 	struct zc__aio_req *free;
 	struct zc__aio_fd **tab;
 	int ntab;
-	uint32_t done_seq;  /* futex: bumped after each turn with completions */
+	uint32_t done_seq; /* futex: bumped after each turn with completions */
 	int waiters;
 	/* Service thread only: */
 	struct zc_engine *e;
@@ -385,7 +385,8 @@ static void zc__aio_req_start(struct zc__aio_req *r)
 	if (!r->len) {
 		zc__aio_finish(r, 0, 0);
 	} else if (r->op == LIO_READ) {
-		ret = zc_read(f->s, r->buf, r->len, zc__aio_job_done, r, &r->id);
+		ret = zc_read(f->s, r->buf, r->len, zc__aio_job_done, r,
+			      &r->id);
 		if (ret < 0)
 			zc__aio_finish(r, -1, -ret);
 		else
@@ -899,19 +900,22 @@ out:
 }
 
 /* aio_cancel() for a socket: the service thread decides; wait for it. */
-int zc__aio_cancel_fd(int fd, const struct stat *st, struct aiocb *cb)
+int zc__aio_cancel_fd(int fd, const struct stat *st, struct aiocb *cb,
+		      bool *ours)
 {
 	struct zc__aio_cmd c = { .cb = cb };
 	int ret;
 
+	*ours = false;
 	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE))
-		return 1;
+		return AIO_ALLDONE;
 	zc__aio_lock();
 	c.f = zc__aio_lookup_locked(fd, st);
 	if (!c.f) {
 		zc__aio_unlock();
-		return 1;
+		return AIO_ALLDONE;
 	}
+	*ours = true;
 	c.f->pending++; /* keeps the entry until the answer */
 	*g.cmds_tail = &c;
 	g.cmds_tail = &c.next;

@@ -9,6 +9,7 @@
 #define AIOT_H
 
 #include <aio.h>
+#include <stdbool.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>

