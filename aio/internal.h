@@ -71,32 +71,55 @@ struct zc__aio_req {
 	int err;
 };
 
-/* A socket the layer serves. The table maps the caller's descriptor to it;
+/*
+ * A socket the layer serves. The table maps the caller's descriptor to it;
  * the engine works on a duplicate the layer owns, so a close() by the
- * caller never leaves the engine sending on a reused descriptor number. */
+ * caller never leaves the engine sending on a reused descriptor number.
+ * An entry with no request pending for ZC__AIO_IDLE_MS is let go (its
+ * duplicate closed), so the layer never keeps a socket open that the
+ * program closed.
+ */
 struct zc__aio_fd {
 	int app_fd;
 	int fd; /* our duplicate */
 	dev_t dev;
 	ino_t ino;
-	unsigned int pending;	       /* requests not done; under the lock */
-	bool closed;		       /* the caller's descriptor is gone */
+	/* Under g.lock: */
+	unsigned int pending; /* requests not done */
+	bool closed;	      /* no new requests reach this entry */
+	bool on_closedq;
+	struct zc__aio_fd *cnext;	/* g.closedq */
+	struct zc__aio_fd *next, **pprev; /* g.all: every entry */
 	/* Service thread only: */
 	struct zc_sock *s;
-	struct zc__aio_req *live;      /* requests started, not done */
+	struct zc__aio_req *live; /* requests started, not done */
 	struct zc__aio_req *held, **held_tail;
-	unsigned int w_engine;	       /* write jobs in the engine */
-	bool want_out;		       /* waiting for POLLOUT */
-	bool detaching;
-	bool linked;		       /* in the service thread's list */
-	int64_t closed_ms;
-	struct zc__aio_fd *next;       /* every entry */
+	unsigned int w_engine; /* write jobs in the engine */
+	bool want_out;	       /* on the POLLOUT list */
+	bool releasing;
+	bool idle;	       /* on the idle list */
+	int64_t idle_ms;
+	struct zc__aio_fd *onext, **oprev; /* POLLOUT list */
+	struct zc__aio_fd *inext, **iprev; /* idle list, oldest first */
 };
 
-/* lio_listio(LIO_NOWAIT) with a notification: fires when refs reach 0. */
+/*
+ * lio_listio(): LIO_NOWAIT with a notification fires it when refs reach
+ * 0; LIO_WAIT sleeps on @done until then.
+ */
 struct zc__aio_group {
 	unsigned int refs;
+	bool waited; /* LIO_WAIT: the caller frees it */
+	uint32_t done;
 	struct sigevent sev;
+};
+
+/* A thread in aio_suspend(): woken when an entry of its list is done. */
+struct zc__aio_waiter {
+	const struct aiocb *const *list;
+	int n;
+	uint32_t woken; /* futex word */
+	struct zc__aio_waiter *next, **pprev;
 };
 
 /* posix.c */
@@ -127,6 +150,9 @@ void zc__aio_tag_set(struct aiocb *cb, struct zc__aio_req *r, int owner);
 int zc__aio_tag_owner(const struct aiocb *cb);
 struct zc__aio_req *zc__aio_tag_req(const struct aiocb *cb, uint32_t *gen);
 
+/* Whether an aiocb of ours is no longer in progress. */
+bool zc__aio_done(const struct aiocb *cb);
+
 /* service.c */
 struct stat;
 int zc__aio_start(void);
@@ -137,7 +163,11 @@ int zc__aio_enqueue(struct aiocb *cb, int op, const struct stat *st,
 int zc__aio_cancel_fd(int fd, const struct stat *st, struct aiocb *cb,
 		      bool *ours);
 void zc__aio_fd_closing(int fd);
-uint32_t zc__aio_done_seq(void);
-int zc__aio_wait_done(uint32_t seq, const struct timespec *rel);
+/* aio_suspend(): register, look again, wait, unregister. */
+void zc__aio_waiter_add(struct zc__aio_waiter *w);
+void zc__aio_waiter_del(struct zc__aio_waiter *w);
+int zc__aio_futex_wait(uint32_t *word, uint32_t val,
+		       const struct timespec *rel);
+void zc__aio_futex_wake(uint32_t *word);
 
 #endif /* ZCAIO_AIO_INTERNAL_H */

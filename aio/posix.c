@@ -105,6 +105,12 @@ static int zc__aio_load_err(const struct aiocb *cb)
 	return __atomic_load_n(&cb->__error_code, __ATOMIC_ACQUIRE);
 }
 
+bool zc__aio_done(const struct aiocb *cb)
+{
+	return zc__aio_tag_owner(cb) == ZC__AIO_OURS &&
+	       zc__aio_load_err(cb) != EINPROGRESS;
+}
+
 /* ---- notification ---- */
 
 /*
@@ -233,6 +239,10 @@ void zc__aio_group_put(struct zc__aio_group *grp)
 {
 	if (!grp || __atomic_sub_fetch(&grp->refs, 1, __ATOMIC_SEQ_CST))
 		return;
+	if (grp->waited) { /* LIO_WAIT: its caller frees it */
+		zc__aio_futex_wake(&grp->done);
+		return;
+	}
 	zc__aio_notify(&grp->sev);
 	free(grp);
 }
@@ -274,6 +284,24 @@ static int zc__aio_env_zcopy(void)
 }
 
 /*
+ * A non-blocking write completes as write(2) would, once the kernel took
+ * the bytes: zero-copy would hold it until the peer's ACK releases the
+ * pages (40 ms and more with delayed ACK), so it copies unless
+ * ZCAIO_TX_ZCOPY=on asks for zero-copy by name.
+ */
+static int zc__aio_tx_zcopy(int op, int flags)
+{
+	int tx;
+
+	if (op != LIO_WRITE)
+		return ZC_TX_INHERIT;
+	tx = zc__aio_env_zcopy();
+	if ((flags & O_NONBLOCK) && tx != ZC_TX_ON)
+		return ZC_TX_OFF;
+	return tx;
+}
+
+/*
  * One read or write. Return 0 (queued: ours, or glibc's when @to_glibc is
  * NULL), 1 (glibc's to serve, *@to_glibc set) or -errno.
  */
@@ -300,9 +328,7 @@ static int zc__aio_submit_one(const struct zc__aio_real *real, struct aiocb *cb,
 	fl = fcntl(cb->aio_fildes, F_GETFL);
 	if (fl < 0)
 		return -EBADF;
-	ret = zc__aio_enqueue(cb, op, &st, grp,
-			      op == LIO_WRITE ? zc__aio_env_zcopy()
-					      : ZC_TX_INHERIT,
+	ret = zc__aio_enqueue(cb, op, &st, grp, zc__aio_tx_zcopy(op, fl),
 			      fl & O_NONBLOCK);
 	if (ret != 1)
 		return ret;
@@ -470,7 +496,7 @@ int zc__aio_suspend(const struct zc__aio_real *real,
 		}
 	}
 	for (;;) {
-		uint32_t seq = zc__aio_done_seq();
+		struct zc__aio_waiter wt = { .list = list, .n = n };
 
 		ret = zc__aio_scan(real, list, n, gl, &ng, &ours);
 		if (ret)
@@ -496,8 +522,14 @@ int zc__aio_suspend(const struct zc__aio_real *real,
 			}
 			continue;
 		}
-		ret = zc__aio_wait_done(seq, timeout ? &left : NULL);
-		if (ret == -EINTR)
+		/* Only ours: sleep until one of this list completes. */
+		zc__aio_waiter_add(&wt);
+		ret = zc__aio_scan(real, list, n, gl, &ng, &ours);
+		if (!ret)
+			ret = zc__aio_futex_wait(&wt.woken, 0,
+						 timeout ? &left : NULL);
+		zc__aio_waiter_del(&wt);
+		if (ret == -EINTR || ret > 0)
 			break;
 	}
 	if (gl != stack_gl)
@@ -546,34 +578,27 @@ static void zc__aio_fail_cb(struct aiocb *cb, int err)
 	__atomic_store_n(&cb->__error_code, err, __ATOMIC_RELEASE);
 }
 
-/* LIO_WAIT: until none of our entries is in progress (signals restart). */
-static bool zc__aio_wait_ours(struct aiocb *const list[], int n)
+/*
+ * LIO_WAIT: until every entry of ours completed (the group's last
+ * reference wakes us; signals restart the wait). Whether one failed.
+ */
+static bool zc__aio_wait_ours(struct zc__aio_group *grp,
+			      struct aiocb *const list[], int n)
 {
-	bool failed;
 	int i;
 
-	for (;;) {
-		uint32_t seq = zc__aio_done_seq();
-		bool busy = false;
+	zc__aio_group_put(grp);
+	while (!__atomic_load_n(&grp->done, __ATOMIC_ACQUIRE))
+		zc__aio_futex_wait(&grp->done, 0, NULL);
+	for (i = 0; i < n; i++) {
+		struct aiocb *cb = list[i];
 
-		failed = false;
-		for (i = 0; i < n; i++) {
-			struct aiocb *cb = list[i];
-			int err;
-
-			if (!cb || cb->aio_lio_opcode == LIO_NOP ||
-			    zc__aio_tag_owner(cb) != ZC__AIO_OURS)
-				continue;
-			err = zc__aio_load_err(cb);
-			if (err == EINPROGRESS)
-				busy = true;
-			else if (err)
-				failed = true;
-		}
-		if (!busy)
-			return failed;
-		zc__aio_wait_done(seq, NULL);
+		if (cb && cb->aio_lio_opcode != LIO_NOP &&
+		    zc__aio_tag_owner(cb) == ZC__AIO_OURS &&
+		    zc__aio_load_err(cb))
+			return true;
 	}
+	return false;
 }
 
 int zc__aio_listio(const struct zc__aio_real *real, int mode,
@@ -598,6 +623,12 @@ int zc__aio_listio(const struct zc__aio_real *real, int mode,
 			grp->refs = 1; /* ours, until every entry is queued */
 			grp->sev = *sev;
 		}
+	} else if (mode == LIO_WAIT) {
+		grp = calloc(1, sizeof(*grp));
+		if (!grp)
+			return zc__aio_fail(EAGAIN);
+		grp->refs = 1;
+		grp->waited = true;
 	}
 	if (n && !(gl = calloc((size_t)n, sizeof(*gl)))) {
 		free(grp);
@@ -652,8 +683,12 @@ int zc__aio_listio(const struct zc__aio_real *real, int mode,
 		}
 	}
 	free(gl);
-	if (mode == LIO_WAIT && zc__aio_wait_ours(list, n))
-		failed = true;
-	zc__aio_group_put(grp);
+	if (mode == LIO_WAIT) {
+		if (zc__aio_wait_ours(grp, list, n))
+			failed = true;
+		free(grp);
+	} else {
+		zc__aio_group_put(grp);
+	}
 	return failed ? zc__aio_fail(EIO) : 0;
 }

@@ -90,6 +90,13 @@ enum zc_opt {
 				  * pending at once; zc_write()/zc_read()
 				  * beyond it return -EAGAIN; 0 = no cap
 				  * (default) */
+	ZC_OPT_SHUTDOWN_ON_CLOSE = 8, /* socket only: 1 (default) =
+				  * zc_sock_close() shuts the sending side
+				  * down after the last write; 0 = it does
+				  * not, for a descriptor that others share
+				  * (dup, fork, SCM_RIGHTS): the peer sees
+				  * the end of the stream when the last
+				  * descriptor of the socket is closed */
 };
 
 /* How the engine talks to the kernel. */

@@ -448,6 +448,12 @@ int zc_sock_setopt(struct zc_sock *s, int opt, uint64_t value)
 
 	if (ret < 0)
 		return ret;
+	if (opt == ZC_OPT_SHUTDOWN_ON_CLOSE) {
+		if (value > 1)
+			return -EINVAL;
+		s->no_shutdown = !value;
+		return 0;
+	}
 	ret = zc__knob_set(&s->knobs, opt, value, true);
 	if (!ret && opt == ZC_OPT_DEADLINE_MS && value != UINT64_MAX) {
 		unsigned int ms = (unsigned int)value;
@@ -465,6 +471,10 @@ int zc_sock_getopt(struct zc_sock *s, int opt, uint64_t *value)
 
 	if (ret < 0)
 		return ret;
+	if (value && opt == ZC_OPT_SHUTDOWN_ON_CLOSE) {
+		*value = !s->no_shutdown;
+		return 0;
+	}
 	return value ? zc__knob_get(&s->knobs, opt, value) : -EINVAL;
 }
 

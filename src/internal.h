@@ -163,6 +163,7 @@ struct zc_sock {
 	int tx_err; /* a write failed: the stream is broken from here */
 	int rx_err;
 	bool closing, shut, aborted, close_queued, teardown, detached;
+	bool no_shutdown;    /* ZC_OPT_SHUTDOWN_ON_CLOSE = 0 */
 	int abort_err;	     /* what jobs fail with after an abort */
 	bool conn_check_due; /* a job's last release came: check before its
 			      * callback, once per batch of releases */

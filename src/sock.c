@@ -99,7 +99,7 @@ static void zc__close_progress(struct zc_sock *s)
 		return;
 	if (!s->shut) {
 		s->shut = true;
-		if (!s->aborted && !s->teardown)
+		if (!s->aborted && !s->teardown && !s->no_shutdown)
 			shutdown(s->fd, SHUT_WR);
 		for (it = s->rq.next; it != &s->rq; it = it->next)
 			zc__job_of(it)->cancel = true;

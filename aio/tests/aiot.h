@@ -143,6 +143,25 @@ static inline int t_wait(struct aiocb *cb, int ms)
 	return err;
 }
 
+/* One aio_write() of @len pattern bytes at stream offset @off, waited for:
+ * it must complete whole. */
+static inline void t_aio_write_all(int fd, uint8_t *buf, size_t len,
+				   uint64_t off, unsigned int seed)
+{
+	struct aiocb cb;
+
+	t_fill(buf, len, off, seed);
+	t_setup(&cb, fd, buf, len);
+	if (aio_write(&cb))
+		T_FAIL("aio_write at %llu: %s", (unsigned long long)off,
+		       strerror(errno));
+	if (t_wait(&cb, 10000) != 0)
+		T_FAIL("write at %llu: %s", (unsigned long long)off,
+		       strerror(aio_error(&cb)));
+	if (aio_return(&cb) != (ssize_t)len)
+		T_FAIL("write at %llu: short", (unsigned long long)off);
+}
+
 /* Read exactly @len bytes with plain read(2), checking them. */
 static inline void t_read_check(int fd, size_t len, uint64_t off,
 				unsigned int seed)
