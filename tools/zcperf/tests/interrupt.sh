@@ -79,7 +79,7 @@ done
 "$Z" -c 127.0.0.1 -p "$PORT" -t 60 -R -i 0.2 >"$dir/c.txt" 2>&1 &
 c=$!
 pids+=($c)
-wait_for "$dir/c.txt" '0\.20-0\.[0-9]+ +sec'
+wait_for "$dir/c.txt" '[0-9]+\.[0-9]+-[0-9]+\.[0-9]+ +sec'
 kill -INT $c
 wait_exit $c 10
 grep -q 'receiver' "$dir/c.txt" || fail "-R: no summary after Ctrl-C"
