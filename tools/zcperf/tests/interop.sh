@@ -5,9 +5,10 @@
 # iperf3 -c to zcperf -s; "self": zcperf on both ends. Passes when both exit 0 and both sides' JSON
 # agree on the byte counts (the server's own count is compared with the
 # client's view of it), the receiver got bytes, and a test of -t T ended
-# at its time: the client reports at most T + 0.5 s and is done within
-# T + 3 s of wall time (a test against an iperf3 server once ran 5 s too
-# long: the client waited for the receive side to go quiet).
+# at its time: the client reports at most T + 1.5 s and is done within
+# T + 4 s of wall time (a test against an iperf3 server once ran 5 s too
+# long: the client waited for the receive side to go quiet; the slack is
+# for a machine with a load average of 20, where CI runs).
 set -u
 . "$(dirname "$0")/lib.sh"
 Z=$1 ROLE=$2 PORT=$3
@@ -52,9 +53,9 @@ T=$(echo " $* " | sed -n 's/.* -t \([0-9]*\) .*/\1/p')
 if [ -n "$T" ]; then
 	secs=$(jq -r '[.end.sum_sent.seconds, .end.sum_received.seconds] | max' "$dir/c.json")
 	echo "test of $T s: the client reports $secs s"
-	awk -v s="$secs" -v t="$T" 'BEGIN { exit !(s <= t + 0.5) }' ||
+	awk -v s="$secs" -v t="$T" 'BEGIN { exit !(s <= t + 1.5) }' ||
 		{ echo "FAIL: reported $secs s for a $T s test"; exit 1; }
-	awk -v w="$wall" -v t="$T" 'BEGIN { exit !(w <= t + 3) }' ||
+	awk -v w="$wall" -v t="$T" 'BEGIN { exit !(w <= t + 4) }' ||
 		{ echo "FAIL: a $T s test took $wall s"; exit 1; }
 fi
 echo PASS
