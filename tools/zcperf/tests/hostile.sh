@@ -23,7 +23,7 @@ fail() { echo "FAIL: $*"; cat "$dir/s.txt" | tail -20; exit 1; }
 
 timeout 120 "$Z" -s -p "$PORT" --max-conns $CAP --ctl-timeout 1000 -V >"$dir/s.txt" 2>&1 &
 spid=$!
-wait_listen "$PORT" || fail "server did not start"
+wait_listen "$PORT" "$spid" || fail "server did not start"
 
 cookie='abcdefghijklmnopqrstuvwxyz2345672345'
 real_test() {

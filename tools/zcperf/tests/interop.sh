@@ -28,7 +28,7 @@ else
 	[ "$ROLE" = self ] && CLI="timeout 30 $Z"
 fi
 # wait (bounded) for the server to listen
-wait_listen "$PORT" || { echo "FAIL: server did not start"; exit 1; }
+wait_listen "$PORT" "$spid" || { echo "FAIL: server did not start"; exit 1; }
 t0=$(date +%s.%N)
 $CLI -c 127.0.0.1 -p "$PORT" -J "$@" >"$dir/c.json" 2>"$dir/c.err"
 crc=$?

@@ -1,16 +1,20 @@
 # SPDX-License-Identifier: MIT
 # lib.sh - what the zcperf test scripts share; sourced: . "$(dirname "$0")/lib.sh"
 
-# wait_listen PORT: waits (bounded, 10 s) until a TCP socket listens on
-# PORT; returns 1 if none does
+# wait_listen PORT [PID]: waits (bounded, 10 s) until a TCP socket
+# listens on PORT; returns 1 if none does, or if process PID (the server
+# that should listen) exited: the port was taken by another program
 wait_listen() {
 	_i=0
-	while ! ss -ltn "sport = :$1" | grep -q LISTEN; do
+	until ss -ltn "sport = :$1" | grep -q LISTEN; do
 		_i=$((_i + 1))
 		[ $_i -gt 100 ] && return 1
 		sleep 0.1
 	done
-	return 0
+	[ -z "${2:-}" ] && return 0
+	# a server that could not bind exits at once: give it that moment
+	sleep 0.2
+	kill -0 "$2" 2>/dev/null
 }
 
 # with_tmp: a temporary directory $dir and a server's pid $spid (set it

@@ -14,7 +14,7 @@ fail() { echo "FAIL: $*"; cat "$dir/c.txt"; exit 1; }
 
 timeout 60 iperf3 -s -p "$PORT" >"$dir/s.txt" 2>&1 &
 spid=$!
-wait_listen "$PORT" || fail "iperf3 did not start"
+wait_listen "$PORT" "$spid" || fail "iperf3 did not start"
 for opt in --verify --rr; do
 	timeout 20 "$Z" -c 127.0.0.1 -p "$PORT" -t 1 $opt >"$dir/c.txt" 2>&1 &&
 		fail "$opt against iperf3 ran"
@@ -28,7 +28,7 @@ kill "$spid"; wait "$spid" 2>/dev/null; spid=""
 
 timeout 60 "$Z" -s -p "$PORT" >"$dir/s.txt" 2>&1 &
 spid=$!
-wait_listen "$PORT" || fail "zcperf did not start"
+wait_listen "$PORT" "$spid" || fail "zcperf did not start"
 timeout 20 "$Z" -c 127.0.0.1 -p "$PORT" -t 1 -i 0 --verify >"$dir/c.txt" 2>&1 ||
 	fail "--verify against zcperf"
 grep -q 'Verify: [1-9][0-9]* bytes checked, 0 corrupt' "$dir/c.txt" ||

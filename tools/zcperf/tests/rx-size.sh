@@ -19,7 +19,7 @@ check() {
 serve() {
 	timeout 30 "$@" -s -1 -p "$PORT" >"$dir/s.txt" 2>&1 &
 	spid=$!
-	wait_listen "$PORT" || { echo "FAIL: server did not start"; exit 1; }
+	wait_listen "$PORT" "$spid" || { echo "FAIL: server did not start"; exit 1; }
 }
 serve "$Z"
 timeout 30 "$Z" -c 127.0.0.1 -p "$PORT" -t 1 -i 0 -R -l 4K -V >"$dir/c.txt" 2>&1 ||

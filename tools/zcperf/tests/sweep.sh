@@ -21,7 +21,7 @@ done
 
 timeout 80 "$Z" -s -p "$PORT" >"$dir/s.txt" 2>&1 &
 spid=$!
-wait_listen "$PORT" || fail "server did not start"
+wait_listen "$PORT" "$spid" || fail "server did not start"
 timeout 70 "$Z" sweep -c 127.0.0.1 -p "$PORT" -t 1 --sizes 4K,64K \
 	--modes copy,zc,zc-fixed,auto --reps 1 --out "$dir/sw" >"$dir/out.txt" 2>&1 ||
 	fail "sweep exited $?"

@@ -12,7 +12,7 @@ command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
 with_tmp
 timeout 30 "$Z" -s -1 -p "$PORT" >"$dir/s.txt" 2>&1 &
 spid=$!
-wait_listen "$PORT" || { echo "FAIL: server did not start"; exit 1; }
+wait_listen "$PORT" "$spid" || { echo "FAIL: server did not start"; exit 1; }
 timeout 30 "$Z" -c 127.0.0.1 -p "$PORT" -J --verify "$@" >"$dir/c.json" 2>"$dir/c.err"
 crc=$?
 wait "$spid"; src=$?; spid=""

@@ -17,7 +17,7 @@ fail() { echo "FAIL: $*"; tail -20 "$dir/s.txt"; exit 1; }
 
 timeout 90 "$Z" -s -p "$PORT" --ctl-timeout $CTL_MS -V >"$dir/s.txt" 2>&1 &
 spid=$!
-wait_listen "$PORT" || fail "server did not start"
+wait_listen "$PORT" "$spid" || fail "server did not start"
 
 # The stranger. Prints the seconds from TEST_RUNNING until the server
 # closed the control connection; exits 1 if it never did (20 s).
