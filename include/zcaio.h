@@ -68,11 +68,14 @@ enum zc_tx_zcopy {
 /* Options, for zc_engine_setopt() and zc_sock_setopt(). */
 enum zc_opt {
 	ZC_OPT_TX_ZCOPY = 1,	 /* enum zc_tx_zcopy; default ZC_TX_AUTO */
-	ZC_OPT_ZC_THRESHOLD = 2, /* bytes; sends shorter than this are copied;
+	ZC_OPT_ZC_THRESHOLD = 2, /* bytes; sends shorter than this are copied
+				  * (a send may carry several small jobs);
 				  * default 16 KiB */
-	ZC_OPT_SEG_MAX = 3,	 /* bytes; the largest single send of a job;
-				  * default 1 MiB; above 0x7ffff000 (the
-				  * most one request carries) acts as that */
+	ZC_OPT_SEG_MAX = 3,	 /* bytes; the largest single send (of one
+				  * job, or of several small jobs queued
+				  * together); default 1 MiB; above
+				  * 0x7ffff000 (the most one request
+				  * carries) acts as that */
 	ZC_OPT_PIN_BUDGET = 4,	 /* bytes; engine only: the most memory the
 				  * library keeps pinned at once (registered
 				  * pools plus zero-copy sends of plain memory
@@ -384,7 +387,11 @@ ZC_API int zc_sock_stats(struct zc_sock *s, struct zc_stats *out);
  *
  * Jobs on one socket go out in the order queued, never interleaved, and
  * complete in that order (a cancelled job that never started completes at
- * once, ahead of earlier ones still waiting for their release).
+ * once, ahead of earlier ones still waiting for their release). When
+ * several jobs are queued on a stream socket, one send may carry several
+ * of them (a vectored send of up to ZC_OPT_SEG_MAX bytes), which changes
+ * none of this: each job still has its own result and its own callback.
+ * Jobs are never held back waiting for more to come.
  * A stream job may be longer than 4 GiB: it goes out in sends of at most
  * 0x7ffff000 bytes (what one kernel call moves).
  * Return: 0, -EINVAL, -EPIPE (socket closing or aborted), -EAGAIN
@@ -394,6 +401,42 @@ ZC_API int zc_sock_stats(struct zc_sock *s, struct zc_stats *out);
 ZC_API int zc_write(struct zc_sock *s, const void *buf, size_t len,
 		    const struct zc_write_opts *opts, zc_job_cb cb,
 		    void *user_data, uint64_t *id);
+
+/* One piece of a vectored write job (zc_writev()). */
+struct zc_iovec {
+	const void *base;     /* may be NULL when len is 0 */
+	size_t len;	      /* 0 is allowed: the piece is skipped */
+	struct zc_pool *pool; /* NULL, or the registered pool base lies in */
+};
+
+/* The most pieces one zc_writev() job may have. */
+#define ZC_IOV_MAX 64
+
+/**
+ * zc_writev() - queue one write job made of several pieces.
+ * @s:      the socket.
+ * @iov:    the pieces, in the order they go out (a header, then a body).
+ *          The array is read during the call only; the memory each piece
+ *          points to is owned as zc_write()'s @buf is: the library may
+ *          read it from this call until the callback, never after.
+ * @iovcnt: 1 to ZC_IOV_MAX pieces; their lengths add up to 1 byte or more.
+ * @opts:   NULL, or per-job options as for zc_write(), with pool NULL:
+ *          each piece names its own pool (any mix of pools and plain
+ *          memory is allowed).
+ * @cb, @user_data, @id: as for zc_write().
+ *
+ * The job is one job in every way zc_write()'s is (order, one completion
+ * after every page of every piece was released, one result, cancel,
+ * deadline): r->len is the total length, r->res the bytes the kernel took
+ * from the pieces in order, and r->buf is NULL. On a datagram socket the
+ * pieces form one datagram.
+ * Return: as zc_write(); -EINVAL also for iovcnt 0 or above ZC_IOV_MAX, a
+ * piece with len but no base, a total of 0 or above SSIZE_MAX, a piece
+ * not inside its pool, or opts->pool set.
+ */
+ZC_API int zc_writev(struct zc_sock *s, const struct zc_iovec *iov,
+		     unsigned int iovcnt, const struct zc_write_opts *opts,
+		     zc_job_cb cb, void *user_data, uint64_t *id);
 
 /**
  * zc_read() - queue a read job.
@@ -414,8 +457,10 @@ ZC_API int zc_read(struct zc_sock *s, void *buf, size_t len, zc_job_cb cb,
  * @id: from zc_write() / zc_read().
  *
  * A job that has not started completes with error -ECANCELED (and res
- * -ECANCELED, nothing having been sent). A started write stops after its
- * current send is cancelled: it completes later, short, with error
+ * -ECANCELED, nothing having been sent); a write that a send carries with
+ * earlier jobs but of which the kernel took nothing has not started: that
+ * send is cancelled and the earlier jobs go on. A started write stops
+ * after its current send is cancelled: it completes later, short, with error
  * -ECANCELED, after the kernel released its pages; for a stream this
  * leaves the peer with part of the job. A started read completes with
  * -ECANCELED, or with data if it arrived first.

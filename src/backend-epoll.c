@@ -2,9 +2,9 @@
 /*
  * backend-epoll.c - two backends on epoll, for where io_uring is blocked
  * (container seccomp profiles, kernel.io_uring_disabled) or too old:
- *   msg_zerocopy: sendmsg(MSG_ZEROCOPY), releases read from the socket's
- *                 error queue;
- *   copy:         plain send().
+ *   msg_zerocopy: send()/sendmsg() with MSG_ZEROCOPY, releases read from
+ *                 the socket's error queue;
+ *   copy:         plain send(), or sendmsg() for a send of several pieces.
  *
  * Requests are performed at once, without blocking; their results wait on
  * a ready list and are reported from wait(), like io_uring's inline
@@ -262,6 +262,17 @@ static bool zc__ep_dgram_id_kept(int err)
 	return false;
 }
 
+/* One piece: send(); several (coalesced jobs, zc_writev()): sendmsg(). */
+static ssize_t zc__ep_sendv(struct zc__op *op, int flags)
+{
+	struct msghdr msg = { .msg_iov = op->iov, .msg_iovlen = op->iovcnt };
+
+	if (op->iovcnt == 1)
+		return send(op->sock->fd, op->iov[0].iov_base,
+			    op->iov[0].iov_len, flags);
+	return sendmsg(op->sock->fd, &msg, flags);
+}
+
 static void zc__ep_try_send(struct zc_engine *e, struct zc__op *op)
 {
 	struct zc__ep_sock *es = op->sock->be_sock;
@@ -278,7 +289,7 @@ static void zc__ep_try_send(struct zc_engine *e, struct zc__op *op)
 	if (op->kind == ZC__OP_SEND_ZC && !zc)
 		op->kind = ZC__OP_SEND; /* report it as the copy it is */
 	for (;;) {
-		n = send(op->sock->fd, op->buf, op->len, flags);
+		n = zc__ep_sendv(op, flags);
 		if (n >= 0 || errno != EINTR)
 			break;
 	}
@@ -297,7 +308,7 @@ static void zc__ep_try_send(struct zc_engine *e, struct zc__op *op)
 		/* optmem full of notifications: drain once and retry. */
 		zc__ep_drain(es);
 		drained = true;
-		n = send(op->sock->fd, op->buf, op->len, flags);
+		n = zc__ep_sendv(op, flags);
 	}
 	if (n < 0 && errno == EAGAIN) {
 		es->tx_wait = op;
@@ -325,10 +336,8 @@ static void zc__ep_try_recv(struct zc_engine *e, struct zc__op *op)
 	zc__ep_ready(e, op, n < 0 ? -errno : (int)n, false);
 }
 
-static int zc__ep_send(struct zc_engine *e, struct zc__op *op, const void *buf,
-		       size_t len)
+static int zc__ep_send(struct zc_engine *e, struct zc__op *op)
 {
-	op->buf = (void *)buf;
 	zc__ep_try_send(e, op);
 	return 0;
 }

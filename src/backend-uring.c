@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * backend-uring.c - the io_uring backend: IORING_OP_SEND_ZC (plain memory
- * or fixed buffers), IORING_OP_SEND for copies, IORING_OP_RECV for reads.
+ * or fixed buffers), IORING_OP_SEND for copies, their SENDMSG forms for
+ * sends of several pieces, IORING_OP_RECV for reads.
  */
 #include <errno.h>
 #include <liburing.h>
@@ -63,6 +64,41 @@ static int zc__uring_setup(struct zc__uring *u, unsigned int sq,
 	return ret;
 }
 
+/*
+ * Whether SENDMSG_ZC takes registered buffers (IORING_RECVSEND_FIXED_BUF
+ * with an iovec inside one buffer: Linux 6.15). Older kernels refuse the
+ * flag when the request is prepared (-EINVAL); newer ones get as far as
+ * the file, here an invalid one (-EBADF). Asked once, on the new ring,
+ * before any request of ours is in it.
+ */
+static bool zc__uring_vec_fixed(struct zc__uring *u)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+	static struct iovec iov = { .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct io_uring_cqe *cqe;
+	bool more = true;
+	int res = -EINVAL;
+
+	if (!sqe)
+		return false;
+	io_uring_prep_sendmsg_zc(sqe, -1, &msg, 0);
+	sqe->ioprio |= IORING_RECVSEND_FIXED_BUF;
+	io_uring_sqe_set_data(sqe, NULL);
+	if (io_uring_submit(&u->ring) != 1)
+		return false;
+	/* A result flagged F_MORE is followed by its notification. */
+	for (int seen = 0; more && seen < 2; seen++) {
+		if (io_uring_wait_cqe(&u->ring, &cqe) < 0)
+			return false;
+		if (!(cqe->flags & IORING_CQE_F_NOTIF))
+			res = cqe->res;
+		more = cqe->flags & IORING_CQE_F_MORE;
+		io_uring_cqe_seen(&u->ring, cqe);
+	}
+	return res != -EINVAL;
+}
+
 static int zc__uring_init(struct zc_engine *e, const struct zc_engine_params *p)
 {
 	unsigned int sq = p->sq_entries ? p->sq_entries : 256;
@@ -93,6 +129,7 @@ static int zc__uring_init(struct zc_engine *e, const struct zc_engine_params *p)
 		return -EOPNOTSUPP;
 	}
 	u->evfd = -1;
+	e->vec_fixed = zc__uring_vec_fixed(u);
 	e->be_data = u;
 	return 0;
 }
@@ -142,12 +179,17 @@ static struct io_uring_sqe *zc__sqe(struct zc__uring *u)
 	return sqe;
 }
 
-static int zc__uring_send(struct zc_engine *e, struct zc__op *op,
-			  const void *buf, size_t len)
+/*
+ * A send of one piece is IORING_OP_SEND(_ZC); of several (jobs coalesced,
+ * or a zc_writev() job), IORING_OP_SENDMSG(_ZC) on op->msg, which lives in
+ * the op until its result: the kernel may read it after the submit.
+ */
+static int zc__uring_send(struct zc_engine *e, struct zc__op *op)
 {
 	struct zc__uring *u = zc__ur(e);
 	struct io_uring_sqe *sqe = zc__sqe(u);
 	int fd = op->sock->fd;
+	bool zc = op->kind == ZC__OP_SEND_ZC;
 	/*
 	 * MSG_WAITALL makes the kernel retry a partial send itself; short
 	 * results still happen and are resubmitted by the caller.
@@ -156,15 +198,34 @@ static int zc__uring_send(struct zc_engine *e, struct zc__op *op,
 
 	if (!sqe)
 		return -EBUSY;
-	if (op->kind == ZC__OP_SEND_ZC && op->job->pool)
-		io_uring_prep_send_zc_fixed(sqe, fd, buf, len, flags,
-					    IORING_SEND_ZC_REPORT_USAGE,
-					    op->job->pool->slot);
-	else if (op->kind == ZC__OP_SEND_ZC)
-		io_uring_prep_send_zc(sqe, fd, buf, len, flags,
-				      IORING_SEND_ZC_REPORT_USAGE);
-	else
-		io_uring_prep_send(sqe, fd, buf, len, flags);
+	if (op->iovcnt == 1) {
+		void *buf = op->iov[0].iov_base;
+		size_t len = op->iov[0].iov_len;
+
+		if (zc && op->slot >= 0)
+			io_uring_prep_send_zc_fixed(sqe, fd, buf, len, flags,
+						    IORING_SEND_ZC_REPORT_USAGE,
+						    (unsigned int)op->slot);
+		else if (zc)
+			io_uring_prep_send_zc(sqe, fd, buf, len, flags,
+					      IORING_SEND_ZC_REPORT_USAGE);
+		else
+			io_uring_prep_send(sqe, fd, buf, len, flags);
+	} else {
+		op->msg = (struct msghdr){ .msg_iov = op->iov,
+					   .msg_iovlen = op->iovcnt };
+		if (zc) {
+			/* SENDMSG_ZC takes its zero-copy flags in ioprio. */
+			io_uring_prep_sendmsg_zc(sqe, fd, &op->msg, flags);
+			sqe->ioprio |= IORING_SEND_ZC_REPORT_USAGE;
+			if (op->slot >= 0) {
+				sqe->ioprio |= IORING_RECVSEND_FIXED_BUF;
+				sqe->buf_index = (__u16)op->slot;
+			}
+		} else {
+			io_uring_prep_sendmsg(sqe, fd, &op->msg, flags);
+		}
+	}
 	io_uring_sqe_set_data(sqe, op);
 	return 0;
 }
@@ -326,6 +387,7 @@ const struct zc__backend zc__backend_uring = {
 	.name = "io_uring",
 	.zerocopy = true,
 	.io_max = ZC__IO_MAX, /* the SQE's len is 32 bits, the CQE's res int */
+	.fixed_buffers = true,
 	.init = zc__uring_init,
 	.fini = zc__uring_fini,
 	.fd = zc__uring_fd,

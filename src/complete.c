@@ -42,12 +42,23 @@ void zc__op_result(struct zc__op *op, int res, bool notif_follows)
 	zc__sock_kick(s);
 }
 
+/* What a release of @op gives back to @job, which the send carried. */
+static size_t zc__op_share(const struct zc__op *op, const struct zc__job *job,
+			   size_t *left)
+{
+	size_t room = job == op->job ? job->len - op->job_off : job->len;
+	size_t n = *left < room ? *left : room;
+
+	*left -= n;
+	return n;
+}
+
 void zc__op_release(struct zc__op *op, bool copied)
 {
 	struct zc_sock *s = op->sock;
 	struct zc_engine *e = s->e;
 	struct zc__job *job = op->job;
-	size_t bytes = op->len;
+	size_t bytes = op->len, left = bytes;
 
 	s->ops--;
 	ZC__STAT_ADD(s, notifs_outstanding, -1);
@@ -55,17 +66,20 @@ void zc__op_release(struct zc__op *op, bool copied)
 		ZC__STAT_ADD(s, bytes_zc_copied, bytes);
 	else
 		ZC__STAT_ADD(s, bytes_zc, bytes);
-	if (job) {
+	if (job && bytes && job->knobs.tx_zcopy == ZC_TX_AUTO &&
+	    zc__auto_report(&s->autozc, copied, e->auto_reprobe))
+		ZC__STAT_ADD(s, auto_fallbacks, 1);
+	for (unsigned int k = 0; job && k < op->njobs; k++) {
+		size_t n = zc__op_share(op, job, &left);
+
 		job->notifs--;
 		if (!job->notifs && job->state == ZC__JOB_SENT && !job->error)
 			s->conn_check_due = true;
 		if (copied)
-			job->bytes_copied += bytes;
+			job->bytes_copied += n;
 		else
-			job->bytes_zc += bytes;
-		if (bytes && job->knobs.tx_zcopy == ZC_TX_AUTO &&
-		    zc__auto_report(&s->autozc, copied, e->auto_reprobe))
-			ZC__STAT_ADD(s, auto_fallbacks, 1);
+			job->bytes_zc += n;
+		job = zc__job_of(job->link.next);
 	}
 	zc__unpin(op);
 	zc__op_put(e, op);
@@ -86,8 +100,10 @@ static void zc__call_job(struct zc_engine *e, struct zc__job *job)
 		.bytes_copied = job->bytes_copied,
 	};
 
-	if (job->pool)
-		job->pool->users--;
+	for (unsigned int i = 0; job->op == ZC_OP_WRITE && i < job->npieces;
+	     i++)
+		if (job->pieces[i].pool)
+			job->pieces[i].pool->users--;
 	/* All releases of a batch came before the callbacks: one check. */
 	if (s->conn_check_due && job->op == ZC_OP_WRITE) {
 		s->conn_check_due = false;

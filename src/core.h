@@ -5,6 +5,7 @@
  *
  *   job.c       job objects and the public job API (write, read, cancel)
  *   tx.c        send queue and segmenting, one send in flight per socket
+ *   txvec.c     which bytes a send carries: the jobs it coalesces
  *   rx.c        receive queue
  *   complete.c  backend events in; when a job is complete; callbacks out
  *   fate.c      what happened to the connection (errors, resets)
@@ -34,6 +35,12 @@ void zc__job_put(struct zc_engine *e, struct zc__job *job);
 void zc__tx_advance(struct zc_sock *s);
 void zc__tx_kick(struct zc_sock *s);
 void zc__send_result(struct zc__op *op, int res, bool notif_follows);
+
+/* txvec.c */
+void zc__job_took(struct zc__job *job, size_t n);
+size_t zc__tx_gather(struct zc_sock *s, struct zc__op *op, size_t seg, bool zc);
+bool zc__op_carries(const struct zc__op *op, const struct zc__job *job);
+unsigned int zc__tx_took(struct zc__op *op, size_t taken, bool copied);
 
 /* rx.c */
 void zc__rx_kick(struct zc_sock *s);

@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "zcaio.h"
 
@@ -98,16 +100,28 @@ enum zc__job_state {
 	ZC__JOB_DONE,	 /* on the engine's done list, callback pending */
 };
 
+/* A stretch of a write job's bytes: zc_write() has one, zc_writev() up to
+ * ZC_IOV_MAX (empty ones dropped). */
+struct zc__piece {
+	char *base;
+	size_t len;
+	struct zc_pool *pool; /* NULL: plain memory */
+};
+
 struct zc__job {
 	struct zc__list link; /* in the socket's queue, then the done list */
 	struct zc_sock *sock;
 	uint64_t id;
 	enum zc_op op;
 	enum zc__job_state state;
-	char *buf;
-	size_t len;
+	char *buf;  /* zc_write()/zc_read()'s buffer; NULL for zc_writev() */
+	size_t len; /* all its bytes */
 	size_t off; /* bytes the kernel took */
-	struct zc_pool *pool;
+	struct zc__piece *pieces; /* write: &one, or npieces allocated */
+	unsigned int npieces;
+	unsigned int piece; /* write: the piece where off lies ... */
+	size_t piece_off;   /* ... and where in it */
+	struct zc__piece one;
 	struct zc__knobs knobs; /* resolved when queued */
 	int error;
 	unsigned int inflight; /* requests whose result is pending */
@@ -127,13 +141,30 @@ enum zc__op_kind {
 	ZC__OP_CANCEL,
 };
 
+/* The most pieces one send carries (a whole zc_writev() datagram fits). */
+#define ZC__SEND_IOV ZC_IOV_MAX
+
 /* One request to the kernel. */
 struct zc__op {
-	struct zc__job *job; /* NULL for CANCEL */
+	struct zc__job *job; /* RECV: its job; SEND: the first job it carries;
+			      * NULL for CANCEL */
 	struct zc_sock *sock;
 	enum zc__op_kind kind;
 	size_t len;
-	size_t pinned; /* bytes counted in the budget until the release */
+	/*
+	 * SEND: the bytes it carries, iov[0, iovcnt): the rest of job from
+	 * job_off on and, on a stream, the jobs queued after it, njobs in all
+	 * (queue order). After the result, len and njobs count what the
+	 * kernel took, which is what a release gives back.
+	 */
+	unsigned int njobs;
+	size_t job_off;
+	int slot; /* SEND_ZC: registered buffer of the pool every piece is
+		   * in, or -1 */
+	unsigned int iovcnt;
+	struct iovec iov[ZC__SEND_IOV];
+	struct msghdr msg; /* io_uring SENDMSG: read by the kernel at issue */
+	size_t pinned;	   /* bytes counted in the budget until the release */
 	bool notif_owed;
 	struct zc__op *next_free;
 	/* For backends that perform requests themselves (epoll). */
@@ -157,6 +188,7 @@ struct zc_sock {
 	struct zc__list rq;	     /* read jobs, oldest first */
 	struct zc__job *tx_cur;	     /* the job being sent, or NULL */
 	bool tx_busy;		     /* a send is in flight */
+	unsigned int tx_solo;	     /* jobs that go out alone (txvec.c) */
 	bool rx_busy;		     /* a recv is in flight */
 	bool rx_eof;
 	bool dgram; /* SOCK_DGRAM: a job is one datagram, never split */
@@ -203,6 +235,8 @@ struct zc_engine {
 	bool unsafe_early; /* test hook only: see zc__test_early_complete() */
 	bool in_callback;
 	bool fd_exported;      /* the caller polls zc_engine_fd() */
+	bool vec_fixed;	       /* a send of several pieces can use a registered
+				* buffer (io_uring SENDMSG_ZC, Linux 6.15) */
 	int64_t deadline_next; /* earliest job deadline, INT64_MAX = none */
 	uint64_t max_jobs;
 	struct zc__list socks;
@@ -256,7 +290,9 @@ struct zc_engine {
 
 struct zc__backend {
 	const char *name;
-	bool zerocopy; /* can send zero-copy at all */
+	bool zerocopy;	    /* can send zero-copy at all */
+	bool fixed_buffers; /* pools are registered buffers: a zero-copy send
+			     * from one uses its slot (op->slot) */
 	/* The longest request it carries (<= ZC__IO_MAX): the core cuts
 	 * stream segments and reads to it and refuses longer datagrams. */
 	size_t io_max;
@@ -266,9 +302,9 @@ struct zc__backend {
 	/* Optional: per-socket state, made at attach, freed at the end. */
 	int (*attach)(struct zc_engine *e, struct zc_sock *s);
 	void (*detach)(struct zc_engine *e, struct zc_sock *s);
-	/* Queue a request; the backend may batch until wait(). */
-	int (*send)(struct zc_engine *e, struct zc__op *op, const void *buf,
-		    size_t len);
+	/* Queue a request; the backend may batch until wait(). A send's
+	 * bytes are op->iov[0, op->iovcnt), op->len in all. */
+	int (*send)(struct zc_engine *e, struct zc__op *op);
 	int (*recv)(struct zc_engine *e, struct zc__op *op, void *buf,
 		    size_t len);
 	int (*cancel)(struct zc_engine *e, struct zc__op *target);

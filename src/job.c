@@ -27,6 +27,8 @@ static struct zc__job *zc__job_get(struct zc_engine *e)
 
 void zc__job_put(struct zc_engine *e, struct zc__job *job)
 {
+	if (job->pieces != &job->one)
+		free(job->pieces);
 	job->link.next = (struct zc__list *)e->job_free;
 	e->job_free = job;
 }
@@ -74,38 +76,40 @@ static struct zc__job *zc__job_new(struct zc_sock *s, enum zc_op opcode,
 	return job;
 }
 
-int zc_write(struct zc_sock *s, const void *buf, size_t len,
-	     const struct zc_write_opts *opts, zc_job_cb cb, void *user_data,
-	     uint64_t *id)
+/* Whether @p lies inside its pool (or in no pool) of engine @e. */
+static bool zc__piece_ok(struct zc_engine *e, const struct zc__piece *p)
 {
-	int tx = ZC_TX_INHERIT;
-	struct zc_pool *pool = NULL;
-	struct zc__job *job;
-	int ret = zc__job_check(s, buf, len, cb);
+	const char *base;
 
-	if (ret < 0)
-		return ret;
-	if (s->dgram && len > s->e->be->io_max)
-		return -EMSGSIZE; /* one send, and no backend carries it */
-	if (opts) {
-		if (opts->flags || opts->tx_zcopy < ZC_TX_INHERIT ||
-		    opts->tx_zcopy > ZC_TX_AUTO)
-			return -EINVAL;
-		tx = opts->tx_zcopy;
-		pool = opts->pool;
-		if (pool && (pool->e != s->e ||
-			     (const char *)buf < (char *)pool->base ||
-			     len > pool->size ||
-			     (size_t)((const char *)buf - (char *)pool->base) >
-				     pool->size - len))
-			return -EINVAL;
-	}
+	if (!p->pool)
+		return true;
+	base = p->pool->base;
+	return p->pool->e == e && p->base >= base && p->len <= p->pool->size &&
+	       (size_t)(p->base - base) <= p->pool->size - p->len;
+}
+
+/* The write job of @n pieces (already checked), queued and kicked. */
+static int zc__write_queue(struct zc_sock *s, struct zc__piece *pieces,
+			   unsigned int n, size_t len, const void *buf,
+			   const struct zc_write_opts *opts, zc_job_cb cb,
+			   void *user_data, uint64_t *id)
+{
+	int tx = opts ? opts->tx_zcopy : ZC_TX_INHERIT;
+	struct zc__job *job;
+
 	job = zc__job_new(s, ZC_OP_WRITE, buf, len, cb, user_data, id);
 	if (!job)
 		return -ENOMEM;
-	job->pool = pool;
-	if (pool)
-		pool->users++;
+	if (n == 1) {
+		job->one = pieces[0];
+		job->pieces = &job->one;
+	} else {
+		job->pieces = pieces; /* the job's now */
+	}
+	job->npieces = n;
+	for (unsigned int i = 0; i < n; i++)
+		if (job->pieces[i].pool)
+			job->pieces[i].pool->users++;
 	job->knobs = zc__knobs_resolve(&s->e->knobs, &s->knobs, tx);
 	if (opts && opts->deadline_ms)
 		job->knobs.deadline_ms = opts->deadline_ms;
@@ -119,6 +123,78 @@ int zc_write(struct zc_sock *s, const void *buf, size_t len,
 		s->tx_cur = job;
 	zc__tx_kick(s);
 	return 0;
+}
+
+/* What a write of @len bytes needs beyond zc__job_check(). */
+static int zc__write_check(struct zc_sock *s, size_t len,
+			   const struct zc_write_opts *opts)
+{
+	if (opts && (opts->flags || opts->tx_zcopy < ZC_TX_INHERIT ||
+		     opts->tx_zcopy > ZC_TX_AUTO))
+		return -EINVAL;
+	if (s->dgram && len > s->e->be->io_max)
+		return -EMSGSIZE; /* one send, and no backend carries it */
+	return 0;
+}
+
+int zc_write(struct zc_sock *s, const void *buf, size_t len,
+	     const struct zc_write_opts *opts, zc_job_cb cb, void *user_data,
+	     uint64_t *id)
+{
+	struct zc__piece p = { (char *)buf, len, opts ? opts->pool : NULL };
+	int ret = zc__job_check(s, buf, len, cb);
+
+	if (ret == 0)
+		ret = zc__write_check(s, len, opts);
+	if (ret == 0 && !zc__piece_ok(s->e, &p))
+		ret = -EINVAL;
+	if (ret < 0)
+		return ret;
+	return zc__write_queue(s, &p, 1, len, buf, opts, cb, user_data, id);
+}
+
+int zc_writev(struct zc_sock *s, const struct zc_iovec *iov,
+	      unsigned int iovcnt, const struct zc_write_opts *opts,
+	      zc_job_cb cb, void *user_data, uint64_t *id)
+{
+	struct zc__piece one, *pieces = &one;
+	unsigned int n = 0;
+	size_t len = 0;
+	int ret;
+
+	if (!iov || !iovcnt || iovcnt > ZC_IOV_MAX || (opts && opts->pool))
+		return -EINVAL;
+	for (unsigned int i = 0; i < iovcnt; i++) {
+		if ((iov[i].len && !iov[i].base) ||
+		    iov[i].len > SSIZE_MAX - len)
+			return -EINVAL;
+		len += iov[i].len;
+		n += iov[i].len != 0;
+	}
+	/* The job's checks, with a stand-in for the buffer: not NULL. */
+	ret = zc__job_check(s, iov, len, cb);
+	if (ret == 0)
+		ret = zc__write_check(s, len, opts);
+	if (ret < 0)
+		return ret;
+	if (n > 1 && !(pieces = zc__calloc(n, sizeof(*pieces))))
+		return -ENOMEM;
+	n = 0;
+	for (unsigned int i = 0; i < iovcnt; i++) {
+		if (!iov[i].len)
+			continue;
+		pieces[n] = (struct zc__piece){ (char *)iov[i].base, iov[i].len,
+						iov[i].pool };
+		if (!zc__piece_ok(s->e, &pieces[n++])) {
+			if (pieces != &one)
+				free(pieces);
+			return -EINVAL;
+		}
+	}
+	ret = zc__write_queue(s, pieces, n, len, NULL, opts, cb, user_data, id);
+	if (ret < 0 && pieces != &one)
+		free(pieces);
+	return ret;
 }
 
 int zc_read(struct zc_sock *s, void *buf, size_t len, zc_job_cb cb,
@@ -169,7 +245,8 @@ int zc_cancel(struct zc_sock *s, uint64_t id)
 		return 0;
 	}
 	job->cancel = true;
-	if (job->op == ZC_OP_WRITE && s->tx_op && s->tx_op->job == job)
+	/* A send carrying it may carry others: they go on in the next. */
+	if (job->op == ZC_OP_WRITE && s->tx_op && zc__op_carries(s->tx_op, job))
 		zc__cancel_op(s, s->tx_op);
 	if (job->op == ZC_OP_READ && s->rx_op && s->rx_op->job == job)
 		zc__cancel_op(s, s->rx_op);

@@ -188,7 +188,11 @@ void zc__sock_teardown(struct zc_sock *s)
 	for (struct zc__list *it = s->wq.next; it != &s->wq; it = it->next) {
 		struct zc__job *job = zc__job_of(it);
 
-		if (job->state == ZC__JOB_QUEUED)
+		/* A job a send carries after its first, none of it taken
+		 * yet, has not started either (txvec.c). */
+		if (job->state == ZC__JOB_QUEUED ||
+		    (job->state == ZC__JOB_SENDING && !job->off &&
+		     job != s->tx_cur))
 			job->cancel = true; /* fails -ECANCELED, in order */
 		else
 			started = true;

@@ -481,6 +481,21 @@ int h_write(struct h_jobs *set, int idx, struct zc_sock *s, const void *buf,
 	return ret;
 }
 
+int h_writev(struct h_jobs *set, int idx, struct zc_sock *s,
+	     const struct zc_iovec *iov, unsigned int n,
+	     const struct zc_write_opts *opts)
+{
+	struct h_job *j = &set->job[idx];
+
+	j->buf = NULL; /* a vectored job's result has no buf */
+	j->len = 0;
+	for (unsigned int i = 0; i < n; i++)
+		j->len += iov[i].len;
+	j->calls = 0;
+	j->seq = -1;
+	return zc_writev(s, iov, n, opts, h_job_cb, j, &j->id);
+}
+
 void h_jobs_expect_once(const struct h_jobs *set, const char *what)
 {
 	if (set->extra)

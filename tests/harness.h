@@ -164,6 +164,10 @@ void h_job_cb(struct zc_sock *s, const struct zc_result *r, void *user_data);
  * library's return code; on success the job is armed. */
 int h_write(struct h_jobs *set, int idx, struct zc_sock *s, const void *buf,
 	    size_t len, const struct zc_write_opts *opts);
+/* The same for zc_writev() of @n pieces: the job's len is their total. */
+int h_writev(struct h_jobs *set, int idx, struct zc_sock *s,
+	     const struct zc_iovec *iov, unsigned int n,
+	     const struct zc_write_opts *opts);
 /* Fails unless every job's callback ran exactly once and matched its job. */
 void h_jobs_expect_once(const struct h_jobs *set, const char *what);
 /* Fails unless callbacks ran in submission order. */
