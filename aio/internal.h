@@ -3,8 +3,9 @@
  * internal.h - the POSIX AIO layer's shared pieces. Not installed.
  *
  * Three rooms:
- *   service.c  the engine, its thread, the descriptor table: everything
- *              that touches zcaio runs on the one service thread;
+ *   service.c  the engine and who drives it (the calling thread, under
+ *              g.elock; a helper for what no caller drives), the
+ *              descriptor table, the waiters;
  *   posix.c    the aio_* semantics seen by callers in any thread:
  *              checks, the aiocb tag, completion, notification, waiting;
  *   zc_aio.c / preload.c   the exported names, each binding the layer to
@@ -34,6 +35,12 @@ struct zc__aio_real {
 	int (*cancel)(int fd, struct aiocb *cb);
 	int (*listio)(int mode, struct aiocb *const list[], int n,
 		      struct sigevent *sev);
+	/*
+	 * The preload sees every close(), dup2(), dup3() and close_range():
+	 * a descriptor number it knows still names the same socket. Linked
+	 * to zc_aio_*, each request checks (F_DUPFD_QUERY).
+	 */
+	bool sees_close;
 };
 
 enum zc__aio_state {
@@ -66,6 +73,7 @@ struct zc__aio_req {
 	int tx_zcopy;		      /* ZCAIO_TX_ZCOPY when submitted */
 	bool nonblock;
 	bool pinned;		      /* a cancel still looks at it */
+	bool notifies;		      /* someone must drive to its signal */
 	int cancel_ret;		      /* zc_cancel()'s answer */
 	ssize_t res;		      /* final result, once DONE */
 	int err;
@@ -114,10 +122,14 @@ struct zc__aio_group {
 	struct sigevent sev;
 };
 
-/* A thread in aio_suspend(): woken when an entry of its list is done. */
+/*
+ * A thread waiting (aio_suspend(), lio_listio(LIO_WAIT)) while another
+ * drives the engine: woken when @ready says so after a completion, or to
+ * take the engine over.
+ */
 struct zc__aio_waiter {
-	const struct aiocb *const *list;
-	int n;
+	bool (*ready)(const void *arg);
+	const void *arg;
 	uint32_t woken; /* futex word */
 	struct zc__aio_waiter *next, **pprev;
 };
@@ -152,22 +164,36 @@ struct zc__aio_req *zc__aio_tag_req(const struct aiocb *cb, uint32_t *gen);
 
 /* Whether an aiocb of ours is no longer in progress. */
 bool zc__aio_done(const struct aiocb *cb);
+/* Whether a (checked) sigevent asks for anything at completion. */
+bool zc__aio_sev_notifies(const struct sigevent *sev);
 
 /* service.c */
 struct stat;
 int zc__aio_start(void);
+/* The entry serving @fd and its duplicate's number (*@dupfd), or NULL. */
+struct zc__aio_fd *zc__aio_known(int fd, int *dupfd);
+/*
+ * Queue a request: 0, 1 (not a stream socket: glibc's) or -errno. With
+ * @st NULL, for the entry @known found (-ESTALE when it is gone).
+ */
 int zc__aio_enqueue(struct aiocb *cb, int op, const struct stat *st,
-		    struct zc__aio_group *grp, int tx_zcopy, bool nonblock);
+		    struct zc__aio_fd *known, struct zc__aio_group *grp,
+		    int tx_zcopy, bool nonblock);
 /* AIO_CANCELED, AIO_NOTCANCELED, AIO_ALLDONE or -errno; *ours = false
  * (and nothing done) when the layer does not serve the socket. */
 int zc__aio_cancel_fd(int fd, const struct stat *st, struct aiocb *cb,
 		      bool *ours);
 void zc__aio_fd_closing(int fd);
-/* aio_suspend(): register, look again, wait, unregister. */
-void zc__aio_waiter_add(struct zc__aio_waiter *w);
-void zc__aio_waiter_del(struct zc__aio_waiter *w);
-int zc__aio_futex_wait(uint32_t *word, uint32_t val,
-		       const struct timespec *rel);
-void zc__aio_futex_wake(uint32_t *word);
+void zc__aio_fd_closing_range(unsigned int first, unsigned int last);
+/*
+ * The calling thread drives the engine: zc__aio_drive() after queueing,
+ * zc__aio_poll() from aio_error() (at most every ZC__AIO_POLL_NS), and
+ * zc__aio_wait() until @ready(@arg), inside the ring when no other thread
+ * drives; @deadline (CLOCK_MONOTONIC) or NULL. 0, -EAGAIN or -EINTR.
+ */
+void zc__aio_drive(void);
+void zc__aio_poll(void);
+int zc__aio_wait(bool (*ready)(const void *arg), const void *arg,
+		 const struct timespec *deadline);
 
 #endif /* ZCAIO_AIO_INTERNAL_H */

@@ -27,6 +27,7 @@
 
 #include "internal.h"
 
+#define ZC__F_DUPFD_QUERY 1027 /* F_LINUX_SPECIFIC_BASE + 3, Linux 6.10 */
 #define ZC__AIO_PRIO_MAX 20 /* glibc's AIO_PRIO_DELTA_MAX */
 #define ZC__AIO_MAGIC	 0x7a63616961696f31ULL
 
@@ -140,7 +141,7 @@ static int zc__aio_sev_check(const struct sigevent *sev)
 }
 
 /* Whether a (checked) sigevent asks for anything at completion. */
-static bool zc__aio_sev_notifies(const struct sigevent *sev)
+bool zc__aio_sev_notifies(const struct sigevent *sev)
 {
 	switch (sev->sigev_notify) {
 	case SIGEV_SIGNAL:
@@ -240,7 +241,7 @@ void zc__aio_group_put(struct zc__aio_group *grp)
 	if (!grp || __atomic_sub_fetch(&grp->refs, 1, __ATOMIC_SEQ_CST))
 		return;
 	if (grp->waited) { /* LIO_WAIT: its caller frees it */
-		zc__aio_futex_wake(&grp->done);
+		__atomic_store_n(&grp->done, 1, __ATOMIC_RELEASE);
 		return;
 	}
 	zc__aio_notify(&grp->sev);
@@ -305,31 +306,58 @@ static int zc__aio_tx_zcopy(int op, int flags)
  * One read or write. Return 0 (queued: ours, or glibc's when @to_glibc is
  * NULL), 1 (glibc's to serve, *@to_glibc set) or -errno.
  */
+/*
+ * A socket the layer already serves under this number: the preload saw
+ * every close, so its table is right; linked, one fcntl() asks whether the
+ * number still names the file of our duplicate (Linux 6.10; before, the
+ * caller looks with fstat()).
+ */
+static struct zc__aio_fd *zc__aio_known_here(const struct zc__aio_real *real,
+					     int fd)
+{
+	struct zc__aio_fd *f;
+	int dupfd;
+
+	f = zc__aio_known(fd, &dupfd);
+	if (f && !real->sees_close && fcntl(fd, ZC__F_DUPFD_QUERY, dupfd) != 1)
+		return NULL;
+	return f;
+}
+
 static int zc__aio_submit_one(const struct zc__aio_real *real, struct aiocb *cb,
 			      int op, struct zc__aio_group *grp, bool *to_glibc)
 {
+	struct zc__aio_fd *known;
 	struct stat st;
-	int ret, fl;
+	int ret, fl = 0;
 
 	/* glibc's order: the priority, then the descriptor; glibc reports
 	 * EBADF through aio_error(), we at once (POSIX allows both). */
 	if (zc__aio_bad_ptr(cb) || cb->aio_reqprio < 0 ||
 	    cb->aio_reqprio > ZC__AIO_PRIO_MAX)
 		return -EINVAL;
-	if (fstat(cb->aio_fildes, &st) < 0)
-		return -EBADF;
-	if (!S_ISSOCK(st.st_mode) || zc__aio_start() < 0)
-		goto glibc;
+	known = zc__aio_known_here(real, cb->aio_fildes);
+again:
+	if (!known) {
+		if (fstat(cb->aio_fildes, &st) < 0)
+			return -EBADF;
+		if (!S_ISSOCK(st.st_mode) || zc__aio_start() < 0)
+			goto glibc;
+	}
 	if (cb->aio_nbytes > SSIZE_MAX ||
 	    zc__aio_sev_check(&cb->aio_sigevent) < 0)
 		return -EINVAL;
 	if (!cb->aio_buf && cb->aio_nbytes)
 		return -EFAULT;
-	fl = fcntl(cb->aio_fildes, F_GETFL);
-	if (fl < 0)
+	/* O_NONBLOCK matters to writes only; read when each is queued. */
+	if (op == LIO_WRITE && (fl = fcntl(cb->aio_fildes, F_GETFL)) < 0)
 		return -EBADF;
-	ret = zc__aio_enqueue(cb, op, &st, grp, zc__aio_tx_zcopy(op, fl),
-			      fl & O_NONBLOCK);
+	ret = zc__aio_enqueue(cb, op, known ? NULL : &st, known, grp,
+			      zc__aio_tx_zcopy(op, fl), fl & O_NONBLOCK);
+	if (ret == -ESTALE) {
+		known = NULL;
+		goto again;
+	}
 	if (ret != 1)
 		return ret;
 glibc:
@@ -347,7 +375,11 @@ int zc__aio_submit(const struct zc__aio_real *real, struct aiocb *cb, int op,
 {
 	int ret = zc__aio_submit_one(real, cb, op, grp, NULL);
 
-	return ret < 0 ? zc__aio_fail(-ret) : 0;
+	if (ret < 0)
+		return zc__aio_fail(-ret);
+	if (zc__aio_tag_owner(cb) == ZC__AIO_OURS)
+		zc__aio_drive(); /* this thread starts it */
+	return 0;
 }
 
 /* Sockets have nothing to sync: glibc serves every aio_fsync(). */
@@ -372,8 +404,12 @@ int zc__aio_error(const struct zc__aio_real *real, const struct aiocb *cb)
 	if (zc__aio_bad_ptr(cb))
 		return zc__aio_fail(EINVAL);
 	switch (zc__aio_tag_owner(cb)) {
-	case ZC__AIO_OURS: return zc__aio_load_err(cb);
-	case ZC__AIO_GLIBC: return real->error(cb);
+	case ZC__AIO_OURS:
+		if (zc__aio_load_err(cb) == EINPROGRESS)
+			zc__aio_poll(); /* a program that only polls */
+		return zc__aio_load_err(cb);
+	case ZC__AIO_GLIBC:
+		return real->error(cb);
 	}
 	return zc__aio_load_err(cb);
 }
@@ -473,11 +509,32 @@ static int zc__aio_scan(const struct zc__aio_real *real,
 	return 0;
 }
 
+struct zc__aio_list {
+	const struct aiocb *const *list;
+	int n;
+};
+
+/* Whether an entry of the list is no longer in progress. */
+static bool zc__aio_list_ready(const void *arg)
+{
+	const struct zc__aio_list *l = arg;
+
+	for (int i = 0; i < l->n; i++) {
+		const struct aiocb *cb = l->list[i];
+
+		if (cb && (zc__aio_tag_owner(cb) != ZC__AIO_OURS ||
+			   zc__aio_load_err(cb) != EINPROGRESS))
+			return true;
+	}
+	return false;
+}
+
 int zc__aio_suspend(const struct zc__aio_real *real,
 		    const struct aiocb *const list[], int n,
 		    const struct timespec *timeout)
 {
 	const struct aiocb *stack_gl[32], **gl = stack_gl;
+	struct zc__aio_list lr = { .list = list, .n = n };
 	struct timespec deadline, left, slice;
 	int ret, ng;
 	bool ours;
@@ -496,8 +553,6 @@ int zc__aio_suspend(const struct zc__aio_real *real,
 		}
 	}
 	for (;;) {
-		struct zc__aio_waiter wt = { .list = list, .n = n };
-
 		ret = zc__aio_scan(real, list, n, gl, &ng, &ours);
 		if (ret)
 			break;
@@ -510,7 +565,10 @@ int zc__aio_suspend(const struct zc__aio_real *real,
 			break;
 		}
 		if (ng) {
-			/* Both kinds: let glibc wait in short slices. */
+			/* Both kinds: let glibc wait in short slices, and
+			 * drive ours between them. */
+			if (ours)
+				zc__aio_poll();
 			slice = (struct timespec){ .tv_nsec = 1000000 };
 			if (!ours && timeout)
 				slice = left;
@@ -522,14 +580,10 @@ int zc__aio_suspend(const struct zc__aio_real *real,
 			}
 			continue;
 		}
-		/* Only ours: sleep until one of this list completes. */
-		zc__aio_waiter_add(&wt);
-		ret = zc__aio_scan(real, list, n, gl, &ng, &ours);
-		if (!ret)
-			ret = zc__aio_futex_wait(&wt.woken, 0,
-						 timeout ? &left : NULL);
-		zc__aio_waiter_del(&wt);
-		if (ret == -EINTR || ret > 0)
+		/* Only ours: drive the engine until one of them is done. */
+		ret = zc__aio_wait(zc__aio_list_ready, &lr,
+				   timeout ? &deadline : NULL);
+		if (ret == -EINTR || ret == -EAGAIN)
 			break;
 	}
 	if (gl != stack_gl)
@@ -578,6 +632,13 @@ static void zc__aio_fail_cb(struct aiocb *cb, int err)
 	__atomic_store_n(&cb->__error_code, err, __ATOMIC_RELEASE);
 }
 
+static bool zc__aio_group_done(const void *arg)
+{
+	const struct zc__aio_group *grp = arg;
+
+	return __atomic_load_n(&grp->done, __ATOMIC_ACQUIRE);
+}
+
 /*
  * LIO_WAIT: until every entry of ours completed (the group's last
  * reference wakes us; signals restart the wait). Whether one failed.
@@ -588,8 +649,8 @@ static bool zc__aio_wait_ours(struct zc__aio_group *grp,
 	int i;
 
 	zc__aio_group_put(grp);
-	while (!__atomic_load_n(&grp->done, __ATOMIC_ACQUIRE))
-		zc__aio_futex_wait(&grp->done, 0, NULL);
+	while (zc__aio_wait(zc__aio_group_done, grp, NULL) < 0)
+		; /* a signal: LIO_WAIT goes on waiting */
 	for (i = 0; i < n; i++) {
 		struct aiocb *cb = list[i];
 
@@ -683,6 +744,7 @@ int zc__aio_listio(const struct zc__aio_real *real, int mode,
 		}
 	}
 	free(gl);
+	zc__aio_drive();
 	if (mode == LIO_WAIT) {
 		if (zc__aio_wait_ours(grp, list, n))
 			failed = true;

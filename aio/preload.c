@@ -5,14 +5,18 @@
  * LD_PRELOAD. Stream sockets go to the layer; everything else reaches
  * glibc's own functions, found with dlsym(RTLD_NEXT).
  *
- * close() is interposed too, so the layer learns at once that a socket's
- * descriptor number is about to be reused (see service.c for what happens
- * to the requests still pending on it).
+ * close(), dup2(), dup3(), close_range(), closefrom() and fclose() are
+ * interposed too (a raw close system call is not seen), so the
+ * layer learns at once that a socket's descriptor number is about to be
+ * reused (see service.c for what happens to the requests still pending on
+ * it), and can trust its table without a check per request.
  */
 /* The plain names, not their _FILE_OFFSET_BITS=64 redirections. */
 #undef _FILE_OFFSET_BITS
 #include <dlfcn.h>
+#include <linux/close_range.h>
 #include <errno.h>
+#include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -21,7 +25,6 @@
 #define ZC_AIO_API __attribute__((visibility("default")))
 
 static struct zc__aio_real zc__aio_next;
-static int (*zc__aio_next_close)(int fd);
 static pthread_once_t zc__aio_next_once = PTHREAD_ONCE_INIT;
 
 static void zc__aio_next_init(void)
@@ -35,6 +38,7 @@ static void zc__aio_next_init(void)
 		.suspend = dlsym(RTLD_NEXT, "aio_suspend"),
 		.cancel = dlsym(RTLD_NEXT, "aio_cancel"),
 		.listio = dlsym(RTLD_NEXT, "lio_listio"),
+		.sees_close = true,
 	};
 
 	zc__aio_next = r;
@@ -164,18 +168,90 @@ ZC_AIO_API int lio_listio64(int mode, struct aiocb64 *const list[], int n,
 	return lio_listio(mode, (struct aiocb *const *)list, n, sev);
 }
 
-static void zc__aio_close_init(void)
+static struct {
+	int (*close)(int fd);
+	int (*dup2)(int fd, int fd2);
+	int (*dup3)(int fd, int fd2, int flags);
+	int (*close_range)(unsigned int first, unsigned int last, int flags);
+	void (*closefrom)(int first);
+	int (*fclose)(FILE *fp);
+} zc__aio_fdcalls;
+
+static void zc__aio_fdcalls_init(void)
 {
-	zc__aio_next_close = dlsym(RTLD_NEXT, "close");
+	zc__aio_fdcalls.close = dlsym(RTLD_NEXT, "close");
+	zc__aio_fdcalls.dup2 = dlsym(RTLD_NEXT, "dup2");
+	zc__aio_fdcalls.dup3 = dlsym(RTLD_NEXT, "dup3");
+	zc__aio_fdcalls.close_range = dlsym(RTLD_NEXT, "close_range");
+	zc__aio_fdcalls.closefrom = dlsym(RTLD_NEXT, "closefrom");
+	zc__aio_fdcalls.fclose = dlsym(RTLD_NEXT, "fclose");
+}
+
+static void zc__aio_fdcalls_get(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, zc__aio_fdcalls_init);
 }
 
 ZC_AIO_API int close(int fd)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
 	zc__aio_fd_closing(fd);
-	pthread_once(&once, zc__aio_close_init);
-	if (zc__aio_next_close)
-		return zc__aio_next_close(fd);
+	zc__aio_fdcalls_get();
+	if (zc__aio_fdcalls.close)
+		return zc__aio_fdcalls.close(fd);
 	return (int)syscall(SYS_close, fd);
+}
+
+/* dup2() and dup3() close @fd2 first when it is open. */
+ZC_AIO_API int dup2(int fd, int fd2)
+{
+	if (fd != fd2)
+		zc__aio_fd_closing(fd2);
+	zc__aio_fdcalls_get();
+	if (zc__aio_fdcalls.dup2)
+		return zc__aio_fdcalls.dup2(fd, fd2);
+	return (int)syscall(SYS_dup2, fd, fd2);
+}
+
+ZC_AIO_API int dup3(int fd, int fd2, int flags)
+{
+	if (fd != fd2)
+		zc__aio_fd_closing(fd2);
+	zc__aio_fdcalls_get();
+	if (zc__aio_fdcalls.dup3)
+		return zc__aio_fdcalls.dup3(fd, fd2, flags);
+	return (int)syscall(SYS_dup3, fd, fd2, flags);
+}
+
+ZC_AIO_API int close_range(unsigned int first, unsigned int last, int flags)
+{
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		zc__aio_fd_closing_range(first, last);
+	zc__aio_fdcalls_get();
+	if (zc__aio_fdcalls.close_range)
+		return zc__aio_fdcalls.close_range(first, last, flags);
+	return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+ZC_AIO_API void closefrom(int first)
+{
+	if (first >= 0)
+		zc__aio_fd_closing_range((unsigned int)first, ~0u);
+	zc__aio_fdcalls_get();
+	if (zc__aio_fdcalls.closefrom)
+		zc__aio_fdcalls.closefrom(first);
+	else if (first >= 0)
+		syscall(SYS_close_range, (unsigned int)first, ~0u, 0);
+}
+
+/* A stream opened with fdopen() on a socket closes the socket. */
+ZC_AIO_API int fclose(FILE *fp)
+{
+	int fd = fp ? fileno(fp) : -1;
+
+	if (fd >= 0)
+		zc__aio_fd_closing(fd);
+	zc__aio_fdcalls_get();
+	return zc__aio_fdcalls.fclose ? zc__aio_fdcalls.fclose(fp) : EOF;
 }

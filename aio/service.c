@@ -1,19 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
- * service.c - the layer's zcaio engine and the one thread that drives it.
+ * service.c - the layer's zcaio engine and who drives it.
  *
- * An engine belongs to one thread (SINGLE_ISSUER ring), but aio_* is called
- * from any thread. Callers therefore only fill a request and hand it over
- * under g.lock (plus a one-byte poke on a socketpair when the service
- * thread sleeps); the service thread attaches sockets, queues zcaio jobs,
- * runs the engine, and completes requests from the job callbacks. Nothing
- * else touches zcaio. It sleeps inside zc_engine_run(), where a read on
- * the socketpair's other end stays queued, so pokes, completions and
- * zero-copy releases all wake it the same way. Once per turn it wakes the
- * aio_suspend() waiters whose list holds a request that completed, and
- * only those.
+ * The engine is made ZC_ENGINE_ANY_THREAD: any thread may drive it, one
+ * at a time, under g.elock. The calling thread drives it itself: after it
+ * queues a request (one io_uring_enter submits it), and while it waits in
+ * aio_suspend() or lio_listio(LIO_WAIT) (it sleeps inside the ring, in
+ * zc_engine_run(), so a completion wakes it without a futex round trip).
+ * A thread that waits while another drives registers its wait and is woken
+ * only when a completion satisfies it, or to take the engine over when the
+ * driver leaves. A helper thread drives only what nobody else does:
+ * requests whose completion raises a signal or starts a thread, LIO_NOWAIT
+ * lists, closes, and writes still being released or resent while no
+ * caller has come by for ZC__AIO_HELPER_MS. Requests outlive the thread
+ * that submitted them (the kernel cancels them when it exits; zcaio issues
+ * them again from whoever drives next).
  *
- * Work per turn follows what happened, never the number of sockets: the
+ * Requests are queued under g.lock and started by the driver, which also
+ * hears a one-byte poke on a socketpair whose read the ring keeps queued,
+ * so a thread sleeping in the ring wakes for new requests as for
+ * completions and zero-copy releases.
+ *
+ * Work per turn follows * Work per turn follows what happened, never the number of sockets: the
  * service thread keeps a list of sockets waiting for POLLOUT, a list of
  * idle ones (oldest first) and a queue of closed ones.
  *
@@ -59,46 +67,46 @@
 #define ZC__AIO_NB_MIN 4096	  /* smallest non-blocking write slice */
 #define ZC__AIO_POLL_MS 2	  /* engine check while waiting for POLLOUT */
 #define ZC__AIO_ENGINE_FDS 4	  /* descriptors the engine opened */
-
-struct zc__aio_cmd {
-	struct zc__aio_cmd *next;
-	struct zc__aio_fd *f;
-	struct aiocb *cb;
-	int result;
-	bool done;
-};
+#define ZC__AIO_HELPER_MS 10	  /* the helper looks this often */
+#define ZC__AIO_POLL_NS 200000	  /* aio_error() drives at most this often */
 
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool starting;
 	bool started;
 	bool failed;
-	bool sleeping; /* the service thread waits, poke it */
+	bool sleeping; /* a driver sleeps in the ring: poke it */
+	bool helper_driving;
+	bool helper_parked; /* waits for work without a timeout */
+	int want;	    /* threads waiting for g.elock to cancel */
+	unsigned int notify_inflight; /* requests whose signal needs a driver */
 	int wake[2];   /* socketpair: callers write [0], ring reads [1] */
 	int efds[ZC__AIO_ENGINE_FDS]; /* the engine's own, closed in a child */
 	int nefds;
 	unsigned int inflight;
 	unsigned int max;
 	struct zc__aio_req *subq, **subq_tail;
-	struct zc__aio_cmd *cmds, **cmds_tail;
 	struct zc__aio_fd *closedq; /* marked closed, not yet acted on */
 	struct zc__aio_req *free;
 	struct zc__aio_fd **tab;
 	int ntab;
 	struct zc__aio_fd *all; /* every entry, for a forked child */
 	struct zc__aio_waiter *waiters;
-	/* Service thread only: */
+	pthread_mutex_t elock; /* the driver's: every zcaio call, and below */
+	pthread_cond_t hcond;  /* the helper waits for work */
+	uint32_t drive_seq;    /* turns by callers, for the helper */
+	unsigned int nidle;    /* entries on the idle list */
+	int64_t last_turn_ns;
 	struct zc_engine *e;
 	struct zc__aio_fd *out;			/* waiting for POLLOUT */
 	struct zc__aio_fd *idle, **idle_tail; /* oldest first */
 } g = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.cond = PTHREAD_COND_INITIALIZER,
+	.elock = PTHREAD_MUTEX_INITIALIZER,
+	.hcond = PTHREAD_COND_INITIALIZER,
 	.wake = { -1, -1 },
 };
 
-/* Service thread only: the read on the wake socket that the ring keeps. */
+/* The driver's (g.elock): the read on the wake socket that the ring keeps. */
 static struct {
 	struct zc_sock *s;
 	bool armed;
@@ -118,12 +126,17 @@ static void zc__aio_unlock(void)
 	pthread_mutex_unlock(&g.lock);
 }
 
-static int64_t zc__aio_now_ms(void)
+static int64_t zc__aio_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t zc__aio_now_ms(void)
+{
+	return zc__aio_now_ns() / 1000000;
 }
 
 /*
@@ -156,7 +169,8 @@ static void zc__aio_atfork_parent(void)
 static void zc__aio_atfork_child(void)
 {
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+	pthread_mutex_t elock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t hcond = PTHREAD_COND_INITIALIZER;
 	struct zc__aio_fd *f;
 	int i;
 
@@ -169,7 +183,8 @@ static void zc__aio_atfork_child(void)
 		zc__aio_close(g.efds[i]);
 	memset(&g, 0, sizeof(g));
 	g.lock = lock;
-	g.cond = cond;
+	g.elock = elock;
+	g.hcond = hcond;
 	g.wake[0] = g.wake[1] = -1;
 	memset(&w, 0, sizeof(w));
 }
@@ -181,8 +196,8 @@ static void zc__aio_once_init(void)
 }
 
 /*
- * Only when the service thread sleeps (or is about to): a burst of requests
- * costs one poke, and a busy service thread none.
+ * Only when a driver sleeps in the ring (or is about to): a burst of
+ * requests costs one poke, and a busy driver none.
  */
 static void zc__aio_wake_locked(void)
 {
@@ -199,8 +214,8 @@ static void zc__aio_wake_locked(void)
 /* ---- waiters ---- */
 
 /* Wait while *@word is @val; 0, -ETIMEDOUT or -EINTR. */
-int zc__aio_futex_wait(uint32_t *word, uint32_t val,
-		       const struct timespec *rel)
+static int zc__aio_futex_wait(uint32_t *word, uint32_t val,
+			      const struct timespec *rel)
 {
 	long ret = syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, val, rel,
 			   NULL, 0);
@@ -210,22 +225,20 @@ int zc__aio_futex_wait(uint32_t *word, uint32_t val,
 	return 0;
 }
 
-void zc__aio_futex_wake(uint32_t *word)
+static void zc__aio_futex_wake(uint32_t *word)
 {
 	__atomic_store_n(word, 1, __ATOMIC_RELEASE);
 	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
-void zc__aio_waiter_add(struct zc__aio_waiter *wt)
+static void zc__aio_waiter_link_locked(struct zc__aio_waiter *wt)
 {
 	wt->woken = 0;
-	zc__aio_lock();
 	wt->next = g.waiters;
 	wt->pprev = &g.waiters;
 	if (g.waiters)
 		g.waiters->pprev = &wt->next;
 	g.waiters = wt;
-	zc__aio_unlock();
 }
 
 static void zc__aio_waiter_unlink_locked(struct zc__aio_waiter *wt)
@@ -236,21 +249,6 @@ static void zc__aio_waiter_unlink_locked(struct zc__aio_waiter *wt)
 	if (wt->next)
 		wt->next->pprev = wt->pprev;
 	wt->pprev = NULL;
-}
-
-void zc__aio_waiter_del(struct zc__aio_waiter *wt)
-{
-	zc__aio_lock();
-	zc__aio_waiter_unlink_locked(wt);
-	zc__aio_unlock();
-}
-
-static bool zc__aio_waiter_ready(const struct zc__aio_waiter *wt)
-{
-	for (int i = 0; i < wt->n; i++)
-		if (wt->list[i] && zc__aio_done(wt->list[i]))
-			return true;
-	return false;
 }
 
 /*
@@ -269,7 +267,7 @@ static void zc__aio_done_wake(void)
 	zc__aio_lock();
 	for (wt = g.waiters; wt; wt = next) {
 		next = wt->next;
-		if (zc__aio_waiter_ready(wt)) {
+		if (wt->ready(wt->arg)) {
 			zc__aio_waiter_unlink_locked(wt);
 			zc__aio_futex_wake(&wt->woken);
 		}
@@ -349,6 +347,7 @@ static void zc__aio_idle_add(struct zc__aio_fd *f)
 	if (f->idle)
 		return;
 	f->idle = true;
+	__atomic_add_fetch(&g.nidle, 1, __ATOMIC_RELAXED);
 	f->idle_ms = zc__aio_now_ms();
 	f->inext = NULL;
 	f->iprev = g.idle_tail;
@@ -361,6 +360,7 @@ static void zc__aio_idle_del(struct zc__aio_fd *f)
 	if (!f->idle)
 		return;
 	f->idle = false;
+	__atomic_sub_fetch(&g.nidle, 1, __ATOMIC_RELAXED);
 	*f->iprev = f->inext;
 	if (f->inext)
 		f->inext->iprev = f->iprev;
@@ -467,6 +467,8 @@ static void zc__aio_finish(struct zc__aio_req *r, ssize_t res, int err)
 	zc__aio_lock();
 	f->pending--;
 	g.inflight--;
+	if (r->notifies)
+		g.notify_inflight--;
 	if (!r->pinned)
 		zc__aio_req_free_locked(r);
 	zc__aio_unlock();
@@ -790,7 +792,8 @@ static void zc__aio_sleep(int ms)
 		pfd[n++] = (struct pollfd){ .fd = f->fd, .events = POLLOUT };
 	}
 	zc__aio_lock();
-	if (g.subq || g.cmds || g.closedq) {
+	if (g.subq || g.closedq || g.want ||
+	    (g.helper_driving && g.waiters)) {
 		zc__aio_unlock();
 		goto out;
 	}
@@ -880,11 +883,12 @@ static int zc__aio_fd_kind(int fd, const int *before, size_t nb)
  */
 static int zc__aio_engine_create(struct zc_engine **e)
 {
+	struct zc_engine_params p = { .flags = ZC_ENGINE_ANY_THREAD };
 	size_t nb, na, i;
 	int *before = zc__aio_fds_open(&nb), *after, ret, kind, rings = 0;
 	int found[ZC__AIO_ENGINE_FDS], nf = 0;
 
-	ret = zc_engine_create(e, NULL);
+	ret = zc_engine_create(e, &p);
 	if (ret < 0 || !before) {
 		free(before);
 		return ret;
@@ -905,74 +909,241 @@ static int zc__aio_engine_create(struct zc_engine **e)
 	return 0;
 }
 
-static void *zc__aio_service(void *arg)
+/*
+ * One turn of the driver (g.elock held): start what was queued, act on
+ * closes, run the engine, wake the waiters it satisfied, let idle sockets
+ * go; then, if nothing ran and @ms allows, sleep in the ring up to @ms
+ * (-1: until something happens).
+ */
+static void zc__aio_turn(int ms)
 {
-	struct zc_engine *e;
-	int ret;
+	struct zc__aio_req *q, *r;
+	struct zc__aio_fd *cq, *f;
+	int ran, next;
 
 	zc__aio_lock();
-	ret = zc__aio_engine_create(&e);
-	if (ret == 0) {
-		ret = zc_sock_attach(e, g.wake[1], &w.s);
-		if (ret < 0)
-			zc_engine_destroy(e);
-	}
-	if (ret < 0) {
-		g.failed = true;
-	} else {
-		g.e = e;
-		g.started = true;
-	}
-	pthread_cond_broadcast(&g.cond);
+	q = g.subq;
+	g.subq = NULL;
+	g.subq_tail = &g.subq;
+	cq = g.closedq;
+	g.closedq = NULL;
 	zc__aio_unlock();
-	if (!g.started)
-		return NULL;
-	g.idle_tail = &g.idle;
-	zc__aio_wake_arm();
-	for (;;) {
-		struct zc__aio_req *q, *r;
-		struct zc__aio_cmd *c, *cn;
-		struct zc__aio_fd *cq, *f;
-		int ran, ms;
-
-		zc__aio_lock();
-		q = g.subq;
-		g.subq = NULL;
-		g.subq_tail = &g.subq;
-		c = g.cmds;
-		g.cmds = NULL;
-		g.cmds_tail = &g.cmds;
-		cq = g.closedq;
-		g.closedq = NULL;
-		zc__aio_unlock();
-		for (; q; q = r) {
-			r = q->next;
-			zc__aio_req_start(q);
-		}
-		for (; c; c = cn) {
-			cn = c->next;
-			f = c->f;
-			ret = zc__aio_cancel_run(f, c->cb);
-			zc__aio_done_wake();
-			zc__aio_lock();
-			f->pending--; /* taken by zc__aio_cancel_fd() */
-			c->result = ret;
-			c->done = true;
-			pthread_cond_broadcast(&g.cond);
-			zc__aio_unlock();
-			zc__aio_settle(f);
-		}
-		for (; cq; cq = f) {
-			f = cq->cnext;
-			zc__aio_close_start(cq);
-		}
-		ran = zc_engine_run(g.e, 0);
+	for (; q; q = r) {
+		r = q->next;
+		zc__aio_req_start(q);
+	}
+	for (; cq; cq = f) {
+		f = cq->cnext;
+		zc__aio_close_start(cq);
+	}
+	ran = zc_engine_run(g.e, 0);
+	zc__aio_done_wake();
+	next = zc__aio_idle_expire(zc__aio_now_ms());
+	if (ms && ran <= 0) {
+		if (next >= 0 && (ms < 0 || next < ms))
+			ms = next;
+		zc__aio_sleep(ms);
 		zc__aio_done_wake();
-		ms = zc__aio_idle_expire(zc__aio_now_ms());
-		if (ran <= 0) {
-			zc__aio_sleep(ms);
-			zc__aio_done_wake();
+	}
+	__atomic_store_n(&g.last_turn_ns, zc__aio_now_ns(), __ATOMIC_RELAXED);
+	if (!g.helper_driving)
+		__atomic_add_fetch(&g.drive_seq, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Leave the engine. What was queued meanwhile by a thread that found it
+ * taken is started here (nobody else may be coming). A waiter, if any, is
+ * woken to take the engine over; else the helper, when a request needs a
+ * driver for its signal.
+ */
+static void zc__aio_engine_leave(void)
+{
+	struct zc__aio_waiter *wt;
+	bool more;
+
+	for (;;) {
+		pthread_mutex_unlock(&g.elock);
+		zc__aio_lock();
+		more = g.subq || g.closedq;
+		if ((wt = g.waiters)) {
+			zc__aio_waiter_unlink_locked(wt);
+			zc__aio_futex_wake(&wt->woken);
+		} else if (g.notify_inflight || g.closedq) {
+			pthread_cond_signal(&g.hcond);
 		}
+		zc__aio_unlock();
+		if (!more || pthread_mutex_trylock(&g.elock))
+			return;
+		zc__aio_turn(0);
+	}
+}
+
+void zc__aio_drive(void)
+{
+	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) ||
+	    pthread_mutex_trylock(&g.elock))
+		return; /* the driver starts it (a sleeping one was poked) */
+	zc__aio_turn(0);
+	zc__aio_engine_leave();
+}
+
+/* aio_error() on a request in progress: reap, but not on every call. */
+void zc__aio_poll(void)
+{
+	if (zc__aio_now_ns() -
+		    __atomic_load_n(&g.last_turn_ns, __ATOMIC_RELAXED) <
+	    ZC__AIO_POLL_NS)
+		return;
+	zc__aio_drive();
+}
+
+/* ms until @deadline, rounded up; 0 when it passed. */
+static int zc__aio_ms_left(const struct timespec *deadline)
+{
+	int64_t ns = (int64_t)deadline->tv_sec * 1000000000 +
+		     deadline->tv_nsec - zc__aio_now_ns();
+
+	if (ns <= 0)
+		return 0;
+	return ns / 1000000 >= INT_MAX ? INT_MAX : (int)((ns + 999999) / 1000000);
+}
+
+/*
+ * Drive (g.elock held) until @ready or @deadline, sleeping in the ring;
+ * keep the engine between turns (handing it to a waiter each time would
+ * wake one per turn), unless another thread asks for it.
+ */
+static void zc__aio_drive_until(bool (*ready)(const void *arg),
+				const void *arg,
+				const struct timespec *deadline)
+{
+	int ms;
+
+	for (;;) {
+		ms = deadline ? zc__aio_ms_left(deadline) : -1;
+		zc__aio_turn(ms);
+		if (ready(arg) || (deadline && !zc__aio_ms_left(deadline)) ||
+		    __atomic_load_n(&g.want, __ATOMIC_RELAXED))
+			break;
+	}
+	zc__aio_engine_leave();
+}
+
+int zc__aio_wait(bool (*ready)(const void *arg), const void *arg,
+		 const struct timespec *deadline)
+{
+	struct zc__aio_waiter wt = { .ready = ready, .arg = arg };
+	struct timespec rel;
+	int ms, ret;
+
+	for (;;) {
+		if (ready(arg))
+			return 0;
+		ms = deadline ? zc__aio_ms_left(deadline) : -1;
+		if (!ms)
+			return -EAGAIN;
+		if (!pthread_mutex_trylock(&g.elock)) {
+			zc__aio_drive_until(ready, arg, deadline);
+			continue;
+		}
+		/* Another thread drives: it wakes us when @ready may hold, or
+		 * when it leaves. The helper leaves for us: poke it. */
+		zc__aio_lock();
+		zc__aio_waiter_link_locked(&wt);
+		if (g.helper_driving)
+			zc__aio_wake_locked();
+		zc__aio_unlock();
+		ret = 0;
+		if (!pthread_mutex_trylock(&g.elock)) {
+			zc__aio_lock();
+			zc__aio_waiter_unlink_locked(&wt);
+			zc__aio_unlock();
+			zc__aio_turn(0);
+			zc__aio_engine_leave();
+			continue;
+		}
+		if (!ready(arg)) {
+			rel.tv_sec = ms / 1000;
+			rel.tv_nsec = (long)(ms % 1000) * 1000000;
+			ret = zc__aio_futex_wait(&wt.woken, 0,
+						 ms < 0 ? NULL : &rel);
+		}
+		zc__aio_lock();
+		zc__aio_waiter_unlink_locked(&wt);
+		zc__aio_unlock();
+		if (ret == -EINTR)
+			return ret;
+	}
+}
+
+/*
+ * Whether the helper has a reason to drive (under g.lock): a request with
+ * a signal, a close, or requests in flight (or idle sockets to let go)
+ * while no caller drove since the helper last looked (@seen).
+ */
+static bool zc__aio_helper_due(uint32_t seen)
+{
+	if (g.waiters || g.want)
+		return false; /* a caller is here */
+	return g.notify_inflight || g.closedq ||
+	       ((g.inflight || __atomic_load_n(&g.nidle, __ATOMIC_RELAXED)) &&
+		__atomic_load_n(&g.drive_seq, __ATOMIC_RELAXED) == seen);
+}
+
+/* Under g.lock: until there may be something to do. */
+static void zc__aio_helper_sleep(void)
+{
+	struct timespec ts;
+
+	if (!g.inflight && !__atomic_load_n(&g.nidle, __ATOMIC_RELAXED)) {
+		g.helper_parked = true;
+		pthread_cond_wait(&g.hcond, &g.lock);
+		g.helper_parked = false;
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += ZC__AIO_HELPER_MS * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_nsec -= 1000000000L;
+		ts.tv_sec++;
+	}
+	pthread_cond_timedwait(&g.hcond, &g.lock, &ts);
+}
+
+/*
+ * The helper drives what no caller drives: requests with a signal or a
+ * thread to start at completion (at once), closes, and requests left in
+ * flight while no caller came by for ZC__AIO_HELPER_MS (a program that
+ * computes, or polls aio_error() rarely). It leaves the engine as soon as
+ * a caller waits.
+ */
+static void *zc__aio_helper(void *arg)
+{
+	uint32_t seen = 0;
+	bool due;
+
+	zc__aio_lock();
+	for (;;) {
+		if (!zc__aio_helper_due(seen)) {
+			seen = __atomic_load_n(&g.drive_seq, __ATOMIC_RELAXED);
+			zc__aio_helper_sleep();
+			continue;
+		}
+		zc__aio_unlock();
+		if (!pthread_mutex_trylock(&g.elock)) {
+			g.helper_driving = true;
+			do {
+				zc__aio_turn(ZC__AIO_HELPER_MS);
+				zc__aio_lock();
+				due = zc__aio_helper_due(seen);
+				zc__aio_unlock();
+			} while (due);
+			g.helper_driving = false;
+			zc__aio_engine_leave();
+		}
+		zc__aio_lock();
+		seen = __atomic_load_n(&g.drive_seq, __ATOMIC_RELAXED);
+		zc__aio_helper_sleep();
 	}
 	return arg;
 }
@@ -992,45 +1163,53 @@ static unsigned int zc__aio_env_max(void)
 	return (unsigned int)n;
 }
 
-/* Start the service thread once; -ENOSYS when no engine can run here. */
-int zc__aio_start(void)
+/* The engine, its wake socket and the helper; under g.lock. */
+static int zc__aio_setup_locked(void)
 {
 	sigset_t all, old;
 	pthread_attr_t attr;
 	pthread_t th;
-	int ret = 0;
+	int ret;
+
+	g.max = zc__aio_env_max();
+	g.subq_tail = &g.subq;
+	g.idle_tail = &g.idle;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g.wake) < 0 ||
+	    fcntl(g.wake[0], F_SETFL, O_NONBLOCK) < 0)
+		return -errno;
+	ret = zc__aio_engine_create(&g.e);
+	if (ret < 0)
+		return ret;
+	ret = zc_sock_attach(g.e, g.wake[1], &w.s);
+	if (ret < 0)
+		return ret;
+	zc__aio_wake_arm();
+	/* Process-directed signals (SIGEV_SIGNAL's too) never land there. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	ret = -pthread_create(&th, &attr, zc__aio_helper, NULL);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
+
+/* Set the layer up once; -ENOSYS when no engine can run here. */
+int zc__aio_start(void)
+{
+	int ret;
 
 	if (__atomic_load_n(&g.started, __ATOMIC_ACQUIRE))
 		return 0;
 	pthread_once(&zc__aio_once, zc__aio_once_init);
 	zc__aio_lock();
-	if (g.started || g.failed || g.starting)
-		goto wait;
-	g.starting = true;
-	g.max = zc__aio_env_max();
-	g.subq_tail = &g.subq;
-	g.cmds_tail = &g.cmds;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g.wake) < 0 ||
-	    fcntl(g.wake[0], F_SETFL, O_NONBLOCK) < 0) {
-		g.failed = true;
-		goto out;
+	if (!g.started && !g.failed) {
+		if (zc__aio_setup_locked() < 0)
+			g.failed = true; /* the engine stays: never retried */
+		else
+			__atomic_store_n(&g.started, true, __ATOMIC_RELEASE);
 	}
-	/* Process-directed signals (SIGEV_SIGNAL's too) never land here. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	ret = pthread_create(&th, &attr, zc__aio_service, NULL);
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (ret) {
-		g.failed = true;
-		goto out;
-	}
-wait:
-	while (!g.started && !g.failed)
-		pthread_cond_wait(&g.cond, &g.lock);
-out:
 	ret = g.failed ? -ENOSYS : 0;
 	zc__aio_unlock();
 	return ret;
@@ -1109,12 +1288,22 @@ static struct zc__aio_fd *zc__aio_lookup_locked(int fd, const struct stat *st)
 	return f;
 }
 
-/*
- * Queue a request for a socket. Return 0, 1 (not a stream socket: glibc's
- * to serve) or -errno.
- */
+struct zc__aio_fd *zc__aio_known(int fd, int *dupfd)
+{
+	struct zc__aio_fd *f = NULL;
+
+	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) || fd < 0)
+		return NULL;
+	zc__aio_lock();
+	if (fd < g.ntab && (f = g.tab[fd]))
+		*dupfd = f->fd;
+	zc__aio_unlock();
+	return f;
+}
+
 int zc__aio_enqueue(struct aiocb *cb, int op, const struct stat *st,
-		    struct zc__aio_group *grp, int tx_zcopy, bool nonblock)
+		    struct zc__aio_fd *known, struct zc__aio_group *grp,
+		    int tx_zcopy, bool nonblock)
 {
 	struct zc__aio_fd *f;
 	struct zc__aio_req *r;
@@ -1125,7 +1314,15 @@ int zc__aio_enqueue(struct aiocb *cb, int op, const struct stat *st,
 		ret = -EAGAIN;
 		goto out;
 	}
-	f = zc__aio_lookup_locked(fd, st);
+	if (!st) {
+		f = fd < g.ntab ? g.tab[fd] : NULL;
+		if (!f || f != known) {
+			ret = -ESTALE; /* let go meanwhile: look again */
+			goto out;
+		}
+	} else {
+		f = zc__aio_lookup_locked(fd, st);
+	}
 	if (!f) {
 		ret = fd >= g.ntab ? zc__aio_tab_grow_locked(fd) : 0;
 		if (ret < 0)
@@ -1156,8 +1353,12 @@ int zc__aio_enqueue(struct aiocb *cb, int op, const struct stat *st,
 	r->nonblock = nonblock;
 	r->pinned = false;
 	r->cancel_ret = 0;
+	r->notifies = zc__aio_sev_notifies(&r->sev) || (grp && !grp->waited);
 	f->pending++;
 	g.inflight++;
+	g.notify_inflight += r->notifies;
+	if (g.helper_parked)
+		pthread_cond_signal(&g.hcond);
 	if (grp)
 		__atomic_add_fetch(&grp->refs, 1, __ATOMIC_SEQ_CST);
 	zc__aio_tag_set(cb, r, ZC__AIO_OURS);
@@ -1171,31 +1372,42 @@ out:
 	return ret;
 }
 
-/* aio_cancel() for a socket: the service thread decides; wait for it. */
+/*
+ * aio_cancel() for a socket: the caller takes the engine (a thread
+ * sleeping in the ring is poked to leave it) and decides.
+ */
 int zc__aio_cancel_fd(int fd, const struct stat *st, struct aiocb *cb,
 		      bool *ours)
 {
-	struct zc__aio_cmd c = { .cb = cb };
+	struct zc__aio_fd *f;
 	int ret;
 
 	*ours = false;
 	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE))
 		return AIO_ALLDONE;
 	zc__aio_lock();
-	c.f = zc__aio_lookup_locked(fd, st);
-	if (!c.f) {
+	f = zc__aio_lookup_locked(fd, st);
+	if (!f) {
 		zc__aio_unlock();
 		return AIO_ALLDONE;
 	}
 	*ours = true;
-	c.f->pending++; /* keeps the entry until the answer */
-	*g.cmds_tail = &c;
-	g.cmds_tail = &c.next;
+	f->pending++; /* keeps the entry until the answer */
+	g.want++;
 	zc__aio_wake_locked();
-	while (!c.done)
-		pthread_cond_wait(&g.cond, &g.lock);
-	ret = c.result;
 	zc__aio_unlock();
+	pthread_mutex_lock(&g.elock);
+	zc__aio_lock();
+	g.want--;
+	zc__aio_unlock();
+	zc__aio_turn(0); /* the request may still be queued */
+	ret = zc__aio_cancel_run(f, cb);
+	zc__aio_done_wake();
+	zc__aio_lock();
+	f->pending--;
+	zc__aio_unlock();
+	zc__aio_settle(f);
+	zc__aio_engine_leave();
 	return ret;
 }
 
@@ -1207,5 +1419,18 @@ void zc__aio_fd_closing(int fd)
 	zc__aio_lock();
 	if (fd < g.ntab && g.tab[fd])
 		zc__aio_mark_closed_locked(g.tab[fd]);
+	zc__aio_unlock();
+}
+
+/* The preload's close_range(): every number in the range. */
+void zc__aio_fd_closing_range(unsigned int first, unsigned int last)
+{
+	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE))
+		return;
+	zc__aio_lock();
+	for (unsigned int fd = first; fd <= last && fd < (unsigned int)g.ntab;
+	     fd++)
+		if (g.tab[fd])
+			zc__aio_mark_closed_locked(g.tab[fd]);
 	zc__aio_unlock();
 }

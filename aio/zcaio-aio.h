@@ -5,7 +5,8 @@
  * The zc_aio_* functions take glibc's own struct aiocb and behave like the
  * aio_* functions of the same name (see zc_aio_read(3) and zcaio-aio(7)).
  * A connected stream socket is served by a zcaio engine that the layer owns
- * and drives from its own thread: reads and writes of one socket each in
+ * and that the calling thread drives (a helper thread only drives what no
+ * caller does): reads and writes of one socket each in
  * their own FIFO, independent of each other; zero-copy writes complete only
  * after the kernel released the caller's pages. Every other descriptor
  * (files, pipes, datagram sockets) goes to glibc's aio_* unchanged.

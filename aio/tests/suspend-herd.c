@@ -5,8 +5,10 @@
  * reads that stay pending while the main thread runs 2000 writes on
  * another socket, each waited for; the idle threads must not be woken for
  * those (a wake-up of every waiter per completion costs each of them
- * hundreds of context switches here). Then their reads complete and each
- * of them wakes.
+ * hundreds of context switches here). One of them may be the thread that
+ * drives the engine, sleeping inside the ring, which wakes for every
+ * completion: the others must stay asleep. Then their reads complete and
+ * each of them wakes.
  */
 #include <pthread.h>
 #include <sys/syscall.h>
@@ -62,7 +64,7 @@ int main(void)
 	static struct idle d[NT];
 	static uint8_t wbuf[WLEN];
 	int peer[NT], a, b, i;
-	long before[NT], worst = 0;
+	long before[NT], n[NT], worst = 0, busiest = 0;
 	pthread_t th[NT];
 
 	t_layer(120);
@@ -87,12 +89,15 @@ int main(void)
 		T_ASSERT(aio_return(&cb) == WLEN);
 		t_read_check(b, WLEN, (uint64_t)i * WLEN, 81);
 	}
+	/* The busiest may be the driver; the worst of the others counts. */
 	for (i = 0; i < NT; i++) {
-		long n = switches(d[i].tid) - before[i];
-
-		if (n > worst)
-			worst = n;
+		n[i] = switches(d[i].tid) - before[i];
+		if (n[i] > n[busiest])
+			busiest = i;
 	}
+	for (i = 0; i < NT; i++)
+		if (i != busiest && n[i] > worst)
+			worst = n[i];
 	for (i = 0; i < NT; i++)
 		T_ASSERT(write(peer[i], "x", 1) == 1);
 	for (i = 0; i < NT; i++)
@@ -107,7 +112,8 @@ int main(void)
 	}
 	close(a);
 	close(b);
-	printf("ok: idle waiters woken at most %ld times in %d completions\n",
-	       worst, NW);
+	printf("ok: idle waiters woken at most %ld times in %d completions "
+	       "(the busiest, maybe driving: %ld)\n",
+	       worst, NW, n[busiest]);
 	return 0;
 }
