@@ -9,6 +9,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
+PORT=$(free_port "$PORT")
 CAP=4
 dir=$(mktemp -d)
 spid=""

@@ -15,9 +15,10 @@ import subprocess
 import sys
 import time
 
+from freeport import free_port
 from zptest import fail, start_server
 
-Z, PORT = sys.argv[1], int(sys.argv[2])
+Z, PORT = sys.argv[1], free_port()
 IDLE = 40
 
 

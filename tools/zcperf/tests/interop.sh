@@ -12,6 +12,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 Z=$1 ROLE=$2 PORT=$3
+PORT=$(free_port "$PORT")
 shift 3
 [ "$ROLE" = self ] || command -v iperf3 >/dev/null ||
 	{ echo "SKIP: iperf3 not installed"; exit 77; }

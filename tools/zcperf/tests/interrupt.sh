@@ -13,6 +13,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
+PORT=$(free_port "$PORT")
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
 dir=$(mktemp -d)
 pids=()
@@ -125,7 +126,7 @@ echo "ok: SIGTERM ends the server after its test"
 
 # 6. against Debian's iperf3 server: it hears CLIENT_TERMINATE, serves on
 if command -v iperf3 >/dev/null; then
-	P2=$((PORT + 1))
+	P2=$(free_port $((PORT + 1)))
 	iperf3 -s -p "$P2" -i 0.2 >"$dir/iperf3.txt" 2>&1 &
 	ipid=$!
 	pids+=($ipid)

@@ -24,3 +24,10 @@ with_tmp() {
 	spid=""
 	trap '[ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$dir"' EXIT
 }
+
+# free_port: a port free for TCP and UDP now, chosen by the kernel; the
+# port a test is given is only a fallback (fixed ports collided between
+# suites running side by side)
+free_port() {
+	python3 "$(dirname "$0")/freeport.py" 2>/dev/null || echo "$1"
+}

@@ -8,6 +8,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
+PORT=$(free_port "$PORT")
 command -v iperf3 >/dev/null || { echo "SKIP: iperf3 not installed"; exit 77; }
 with_tmp
 fail() { echo "FAIL: $*"; cat "$dir/c.txt"; exit 1; }

@@ -8,6 +8,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
+PORT=$(free_port "$PORT")
 with_tmp
 check() {
 	line=$(grep 'bytes a read' "$dir/c.txt")

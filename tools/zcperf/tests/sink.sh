@@ -7,7 +7,9 @@
 # sent, no receiver numbers, the zero-copy counters add up, and that
 # --no-control refuses what needs a server.
 set -u
+. "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
+PORT=$(free_port "$PORT")
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
 dir=$(mktemp -d)

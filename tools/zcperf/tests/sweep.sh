@@ -8,6 +8,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
+PORT=$(free_port "$PORT")
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
 with_tmp
 fail() { echo "FAIL: $*"; tail -20 "$dir/out.txt" "$dir/s.txt" 2>/dev/null; exit 1; }

@@ -7,6 +7,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
+PORT=$(free_port "$PORT")
 shift 2
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
 with_tmp

@@ -10,6 +10,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 Z=$1 PORT=$2
+PORT=$(free_port "$PORT")
 CTL_MS=1000
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
 with_tmp
