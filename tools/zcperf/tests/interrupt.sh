@@ -28,6 +28,20 @@ fail() {
 	exit 1
 }
 # waits (bounded, 30 s) until file $1 matches the regex $2
+# tests_seen FILE: how many tests a server's output has accepted so far
+tests_seen() { grep -c 'Accepted connection' "$1"; }
+# wait_interval FILE N: waits (bounded, 30 s) until the test after the
+# first N in FILE printed an interval line (so an earlier test's lines,
+# printed late, do not count)
+wait_interval() {
+	for _ in $(seq 300); do
+		awk -v n="$2" '/Accepted connection/ { k++ }
+			k > n && /[0-9]+\.[0-9]+-[0-9]+\.[0-9]+ +sec/ { f = 1 }
+			END { exit !f }' "$1" && return 0
+		sleep 0.1
+	done
+	fail "test $(($2 + 1)) printed no interval in $1"
+}
 wait_for() {
 	for _ in $(seq 300); do
 		grep -Eq "$2" "$1" 2>/dev/null && return 0
@@ -57,12 +71,13 @@ pids+=($spid)
 listening "$PORT" $spid
 
 # 1. client, -J, SIGINT after the first server interval
+k=0
 for sig in INT TERM; do
-	: >"$dir/server.txt"
+	n=$(tests_seen "$dir/server.txt")
 	"$Z" -c 127.0.0.1 -p "$PORT" -t 60 -J >"$dir/c.json" 2>"$dir/c.err" &
 	c=$!
 	pids+=($c)
-	wait_for "$dir/server.txt" '[0-9]+\.[0-9]+-[0-9]+\.[0-9]+ +sec'
+	wait_interval "$dir/server.txt" "$n"
 	kill -$sig $c
 	wait_exit $c 10
 	[ $rc -ne 0 ] || fail "an interrupted client exited 0 (iperf3 exits 1)"
@@ -72,7 +87,13 @@ for sig in INT TERM; do
 	[ "${bytes:-0}" -gt 0 ] 2>/dev/null || fail "SIG$sig: no bytes in the summary"
 	case $err in *"client has terminated"*) ;; *) fail "SIG$sig: error '$err'" ;; esac
 	echo "ok: client SIG$sig: JSON summary, $bytes bytes, '$err'"
-	wait_for "$dir/server.txt" 'client terminated'
+	k=$((k + 1))
+	for _ in $(seq 300); do
+		[ "$(grep -c 'client terminated' "$dir/server.txt")" -ge $k ] && break
+		sleep 0.1
+	done
+	[ "$(grep -c 'client terminated' "$dir/server.txt")" -ge $k ] ||
+		fail "the server did not hear CLIENT_TERMINATE"
 	real_test "$PORT" "a client's SIG$sig"
 done
 
@@ -89,11 +110,11 @@ echo "ok: client -R Ctrl-C prints the summary"
 real_test "$PORT" "a -R client's Ctrl-C"
 
 # 3. the server gets SIGINT mid-test: it ends the test and serves on
-: >"$dir/server.txt"
+n=$(tests_seen "$dir/server.txt")
 "$Z" -c 127.0.0.1 -p "$PORT" -t 60 -J >"$dir/c2.json" 2>"$dir/c2.err" &
 c=$!
 pids+=($c)
-wait_for "$dir/server.txt" '[0-9]+\.[0-9]+-[0-9]+\.[0-9]+ +sec'
+wait_interval "$dir/server.txt" "$n"
 kill -INT $spid
 wait_exit $c 10
 jq -e . "$dir/c2.json" >/dev/null || fail "client JSON after the server's Ctrl-C"
@@ -117,7 +138,7 @@ listening "$PORT" $spid
 "$Z" -c 127.0.0.1 -p "$PORT" -t 60 >"$dir/c3.txt" 2>&1 &
 c=$!
 pids+=($c)
-wait_for "$dir/server.txt" '[0-9]+\.[0-9]+-[0-9]+\.[0-9]+ +sec'
+wait_interval "$dir/server.txt" 0
 kill -TERM $spid
 wait_exit $spid 10
 wait_exit $c 10
