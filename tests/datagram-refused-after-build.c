@@ -31,10 +31,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <sched.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -42,7 +38,7 @@
 #define NJOBS 24
 #define DGRAM (16 * H_KIB)
 #define BURST 6
-#define PORT 7123
+#define PORT  7123
 
 static struct {
 	struct h_jobs jobs;
@@ -55,39 +51,6 @@ static struct {
 	atomic_int ngot;
 	atomic_bool stop;
 } g;
-
-static void run_cmd(bool need, const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc != 0 && need)
-		h_skip("'%s' failed (%d): tool or kernel feature missing", cmd,
-		       rc);
-}
-
-/* Into a private network namespace: as root directly, else re-run the
- * program under `unshare -Urn`. */
-static void private_netns(char **argv)
-{
-	if (geteuid() != 0) {
-		if (getenv("ZCTEST_IN_USERNS"))
-			h_skip("not root in the user namespace");
-		setenv("ZCTEST_IN_USERNS", "1", 1);
-		execlp("unshare", "unshare", "-Urn", "/proc/self/exe", argv[1],
-		       (char *)NULL);
-		h_skip("not root and cannot run unshare -Urn: %s",
-		       strerror(errno));
-	}
-	if (unshare(CLONE_NEWNET) < 0)
-		h_skip("unshare(CLONE_NEWNET): %s", strerror(errno));
-	run_cmd(true, "ip link set lo up");
-}
 
 /* Receives until told to stop (then one more quiet second: a datagram
  * beyond those sent would be caught). */
@@ -134,15 +97,13 @@ int main(int argc, char **argv)
 	if (!nf && strcmp(mode, "qdisc"))
 		h_fail("MODE: netfilter or qdisc");
 	h_watchdog(60);
-	private_netns(argv);
+	h_private_netns(argv);
 	/* Slow enough that a datagram waits tens of ms in the queue. */
-	run_cmd(true, "tc qdisc add dev lo root tbf rate 4mbit burst 20k "
-		      "limit %d",
-		nf ? 1 << 20 : 3 * (DGRAM + 200));
+	h_cmd("tc qdisc add dev lo root tbf rate 4mbit burst 20k limit %d",
+	      nf ? 1 << 20 : 3 * ((int)DGRAM + 200));
 	if (nf)
-		run_cmd(true, "iptables -A OUTPUT -p udp -m length --length "
-			      "%d -j DROP",
-			DGRAM + 1 + 28); /* payload + UDP + IP headers */
+		h_cmd("iptables -A OUTPUT -p udp -m length --length %d -j DROP",
+		      (int)DGRAM + 1 + 28); /* payload, UDP and IP headers */
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	g.rfd = socket(AF_INET, SOCK_DGRAM, 0);

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -275,6 +276,45 @@ void h_tcp_pair(int *snd, int *rcv, int rcvbuf, int sndbuf)
 	close(l);
 	*snd = c;
 	*rcv = s;
+}
+
+void h_cmd(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	if (rc != 0)
+		h_skip("'%s' failed (%d): tool or kernel feature missing", cmd,
+		       rc);
+}
+
+void h_private_netns(char **argv)
+{
+	if (geteuid() != 0) {
+		char self[4096];
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+		if (getenv("ZCTEST_IN_USERNS"))
+			h_skip("not root in the user namespace");
+		if (n <= 0)
+			h_skip("not root, and /proc/self/exe: %s",
+			       strerror(errno));
+		self[n] = '\0'; /* unshare's own /proc/self/exe is unshare */
+		setenv("ZCTEST_IN_USERNS", "1", 1);
+		execvp("unshare",
+		       (char *[]){ "unshare", "-Urn", self, argv[1],
+				   argv[1] ? argv[2] : NULL, NULL });
+		h_skip("not root and cannot run unshare -Urn: %s",
+		       strerror(errno));
+	}
+	if (unshare(CLONE_NEWNET) < 0)
+		h_skip("unshare(CLONE_NEWNET): %s", strerror(errno));
+	h_cmd("ip link set lo up");
 }
 
 void h_close_reset(int fd)

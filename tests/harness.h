@@ -91,6 +91,16 @@ void h_explain(const void *buf, uint64_t seed, uint64_t buf_off,
  * Both descriptors are blocking.
  */
 void h_tcp_pair(int *snd, int *rcv, int rcvbuf, int sndbuf);
+/*
+ * Moves the process into a private network namespace (with lo up) that
+ * vanishes with it: as root directly, else by running the program again
+ * (with argv[1] and argv[2]) under `unshare -Urn`; skips when neither
+ * works. Traffic and rules there touch nothing of the host.
+ */
+void h_private_netns(char **argv);
+/* Runs a shell command (ip, tc, iptables ...); skips the test when it
+ * fails: the tool or the kernel feature is missing. */
+__attribute__((format(printf, 1, 2))) void h_cmd(const char *fmt, ...);
 /* Close with SO_LINGER {1, 0}: the peer gets a reset. */
 void h_close_reset(int fd);
 
