@@ -117,7 +117,7 @@ enum zc_engine_flags {
 	 * caller serialises every call on the engine, its sockets and pools
 	 * (e.g. with its own mutex) and callbacks run on whichever thread
 	 * calls zc_engine_run(). io_uring then runs without SINGLE_ISSUER and
-	 * DEFER_TASKRUN (a little slower). Requests a thread handed to the
+	 * DEFER_TASKRUN. Requests a thread handed to the
 	 * kernel survive that thread's exit: the kernel cancels them, and the
 	 * engine issues them again from the thread that drives it next.
 	 * io_uring posts a request's completion from the task that submitted

@@ -9,9 +9,11 @@
  * must get every byte. The memory is one 64 MiB memfd mapped 65 times
  * side by side (no 4 GiB of RAM needed), so byte o of the job is byte
  * o mod 64 MiB of the pattern; the receiver checks all of them.
- * A read job of exactly 4 GiB (32 bits of zero) must get the peer's bytes,
- * not a false end of stream. A datagram of 4 GiB + 16 bytes is refused
- * with -EMSGSIZE, and the socket still carries the next one.
+ * The same bytes again as one zc_writev() job of 16 bytes and a piece of
+ * exactly 2^32 bytes. A read job of exactly 4 GiB (32 bits of zero) must
+ * get the peer's bytes, not a false end of stream. A datagram of
+ * 4 GiB + 16 bytes (zc_write or zc_writev) is refused with -EMSGSIZE, and
+ * the socket still carries the next one.
  *
  * MODE: on (zero-copy), off (copy).
  */
@@ -105,8 +107,14 @@ static uint8_t *map_big(size_t *maplen)
 	return base;
 }
 
-static void big_write(struct zc_engine *e, uint8_t *big)
+/* As one piece (zc_write), or vectored: 16 bytes, then a piece of exactly
+ * 2^32 bytes (32 bits of zero: once sent as nothing). */
+static void big_write(struct zc_engine *e, uint8_t *big, bool vec)
 {
+	struct zc_iovec iov[2] = { { big, 16, NULL },
+				   { big + 16, BIG - 16, NULL } };
+	const char *what = vec ? "zc_writev of 16 + 2^32 bytes"
+			       : "4 GiB + 16 byte write";
 	struct rx4g r = { 0 };
 	struct zc_sock *s;
 	struct h_jobs jobs;
@@ -119,11 +127,12 @@ static void big_write(struct zc_engine *e, uint8_t *big)
 	H_OK(zc_sock_attach(e, sfd, &s));
 	H_OK(zc_sock_setopt(s, ZC_OPT_SEG_MAX, 8ull << 30));
 	h_jobs_init(&jobs, 1);
-	H_OK(h_write(&jobs, 0, s, big, BIG, NULL));
+	H_OK(vec ? h_writev(&jobs, 0, s, iov, 2, NULL)
+		 : h_write(&jobs, 0, s, big, BIG, NULL));
 	ms = h_run_jobs(e, &jobs, 150000);
-	H_CHECK(ms >= 0, "the 4 GiB + 16 job did not complete");
-	h_jobs_expect_once(&jobs, "length-past-32-bits");
-	h_jobs_expect_full(&jobs, "4 GiB + 16 byte write");
+	H_CHECK(ms >= 0, "%s: the job did not complete", what);
+	h_jobs_expect_once(&jobs, what);
+	h_jobs_expect_full(&jobs, what);
 	H_CHECK(h_close(e, s, 30000) == 0, "close reported an error");
 	close(sfd);
 	pthread_join(th, NULL);
@@ -133,7 +142,7 @@ static void big_write(struct zc_engine *e, uint8_t *big)
 	H_CHECK(!r.err && r.total == BIG,
 		"receiver got %llu bytes (errno %d), want %llu",
 		(unsigned long long)r.total, r.err, (unsigned long long)BIG);
-	h_info("4 GiB + 16 byte write: whole and intact in %.0f ms", ms);
+	h_info("%s: whole and intact in %.0f ms", what, ms);
 	h_jobs_free(&jobs);
 }
 
@@ -208,6 +217,14 @@ static void big_datagram(struct zc_engine *e, uint8_t *big)
 		"a 4 GiB + 16 byte datagram: zc_write = %d (%s), want "
 		"-EMSGSIZE",
 		ret, zc_strerror(ret));
+	ret = zc_writev(s,
+			(struct zc_iovec[]){ { big, 16, NULL },
+					     { big + 16, BIG - 16, NULL } },
+			2, NULL, h_job_cb, NULL, NULL);
+	H_CHECK(ret == -EMSGSIZE,
+		"a vectored datagram of 16 + 2^32 bytes: zc_writev = %d (%s), "
+		"want -EMSGSIZE",
+		ret, zc_strerror(ret));
 	h_jobs_init(&jobs, 1);
 	H_OK(h_write(&jobs, 0, s, big, 100, NULL));
 	H_CHECK(h_run_jobs(e, &jobs, 10000) >= 0, "the datagram never went");
@@ -235,7 +252,8 @@ int main(int argc, char **argv)
 	h_engine_mode(e, mode);
 	h_info("backend %s, mode %s", zc_engine_backend(e), mode);
 	big = map_big(&maplen);
-	big_write(e, big);
+	big_write(e, big, false);
+	big_write(e, big, true);
 	big_read(e);
 	big_datagram(e, big);
 	h_expect_released(e, 0, "end");
