@@ -4,7 +4,8 @@
  * control channel: the framing reader (cookie, state bytes, 4-byte
  * length + JSON) fed in odd-sized chunks, then the JSON decoders of
  * parameters and results.
- * Input: byte 0 picks the reader mode and chunking, the rest is the wire.
+ * Input: byte 0 picks the reader mode (% 4: state, parameters, cookie,
+ * results) and chunking, the rest is the wire.
  */
 #include "proto.h"
 
@@ -32,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	chunk = (data[0] >> 2) % 7 + 1;
-	zp_rx_start(&rx, (enum zp_rx_mode)(data[0] % 3));
+	zp_rx_start(&rx, (enum zp_rx_mode)(data[0] % 4));
 	while (off < size && ret == ZP_RX_MORE) {
 		size_t n = zp_rx_need(&rx);
 
@@ -45,15 +46,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ret = zp_rx_push(&rx, data + off, n, &err);
 		off += n;
 	}
-	if (ret == ZP_RX_DONE && rx.mode == ZP_RX_JSON) {
+	if (ret == ZP_RX_DONE &&
+	    (rx.mode == ZP_RX_JSON || rx.mode == ZP_RX_RESULTS)) {
 		struct zp_params p;
 		struct zp_results *r = malloc(sizeof(*r));
+		char *so;
+		bool so_json;
 		int ierr;
 
 		zp_params_decode(&p, rx.body, rx.len, &ierr, &err);
 		if (r)
 			zp_results_decode(r, rx.body, rx.len, &err);
 		free(r);
+		if (zp_results_server_output(rx.body, rx.len, &so, &so_json) == 0)
+			free(so);
 	}
 	if (ret == ZP_RX_DONE && rx.mode == ZP_RX_COOKIE)
 		zp_cookie_valid(rx.hdr);

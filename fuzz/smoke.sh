@@ -14,8 +14,8 @@ trap 'rm -rf "$dir"' EXIT
 Z=$SRC/tools/zcperf
 if ! $CC -g -O1 -std=gnu11 -D_GNU_SOURCE -DZP_FUZZ_STUB \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$SRC/include" -I"$GENINC" -I"$Z" "$SRC/fuzz/fuzz-$T.c" "$Z/json.c" "$Z/proto.c" \
-	"$Z/verify.c" "$Z/options.c" -lm -o "$dir/fuzz" 2>"$dir/cc.log"; then
+	-I"$SRC/include" -I"$GENINC" -I"$Z" "$SRC/fuzz/fuzz-$T.c" "$Z/proto.c" \
+	"$Z/verify.c" "$Z/options.c" -lcjson -lm -o "$dir/fuzz" 2>"$dir/cc.log"; then
 	if grep -q "fuzzer" "$dir/cc.log"; then
 		echo "SKIP: $CC cannot link libFuzzer"; cat "$dir/cc.log"; exit 77
 	fi

@@ -145,16 +145,24 @@ static int exchange_results(struct zp_test *t)
 	int ret;
 
 	zp_results_fill(t, &r);
-	if (zp_results_encode(&r, &js, &len) < 0)
+	if (zp_results_encode(&r, NULL, false, &js, &len) < 0)
 		return fail(t, "%s", "out of memory");
 	ret = zp_send_json(t->ctl, js, len);
 	free(js);
 	if (ret < 0)
 		return fail(t, "sending results: %s", strerror(-ret));
-	ret = zp_ctl_wait(t, ZP_RX_JSON, SETUP_TIMEOUT, &err);
+	ret = zp_ctl_wait(t, ZP_RX_RESULTS, SETUP_TIMEOUT, &err);
 	if (ret != ZP_RX_DONE)
 		return fail(t, "receiving results: %s", err);
 	ret = zp_results_decode(&t->remote, t->rx.body, t->rx.len, &err);
+	if (ret == 0 && t->p.get_server_output) {
+		char *so;
+		bool so_json;
+
+		if (zp_results_server_output(t->rx.body, t->rx.len, &so,
+					     &so_json) == 0)
+			zp_report_server_output(so, so_json);
+	}
 	zp_rx_reset(&t->rx);
 	if (ret < 0)
 		return fail(t, "server results: %s", err);

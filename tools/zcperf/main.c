@@ -3,6 +3,7 @@
  * zcperf - the zero-copy network benchmark of zcaio, wire-compatible with
  * iperf3. See zcperf(1).
  */
+#include "output.h"
 #include "zcperf.h"
 
 #include <signal.h>
@@ -53,6 +54,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (zp_output_setup(&o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "zcperf: %s\n", err);
+		return 1;
+	}
 	zp_signals_arm();
 	return o.server ? zp_run_server(&o) : zp_run_client(&o);
 }

@@ -17,7 +17,8 @@ enum {
 	OPT_BIDIR = 256, OPT_ZC, OPT_BACKEND, OPT_FIXED, OPT_INFLIGHT,
 	OPT_READ_DEPTH, OPT_VERIFY, OPT_RR, OPT_GSO, OPT_MAX_CONNS,
 	OPT_CTL_TIMEOUT, OPT_UDP64, OPT_SEED, OPT_OUT, OPT_SIZES, OPT_MODES,
-	OPT_NO_CONTROL, OPT_NO_FIXED,
+	OPT_NO_CONTROL, OPT_NO_FIXED, OPT_JSON_STREAM, OPT_LOGFILE,
+	OPT_FORCEFLUSH, OPT_TIMESTAMPS, OPT_GET_SERVER_OUTPUT,
 	OPT_UNSUPPORTED = 1000,
 };
 
@@ -63,8 +64,14 @@ static const struct option longopts[] = {
 	{ "modes", required_argument, NULL, OPT_MODES },
 	{ "no-control", no_argument, NULL, OPT_NO_CONTROL },
 	{ "sink", no_argument, NULL, OPT_NO_CONTROL },
+	{ "omit", required_argument, NULL, 'O' },
+	{ "title", required_argument, NULL, 'T' },
+	{ "json-stream", no_argument, NULL, OPT_JSON_STREAM },
+	{ "logfile", required_argument, NULL, OPT_LOGFILE },
+	{ "forceflush", no_argument, NULL, OPT_FORCEFLUSH },
+	{ "timestamps", optional_argument, NULL, OPT_TIMESTAMPS },
+	{ "get-server-output", no_argument, NULL, OPT_GET_SERVER_OUTPUT },
 	/* iperf3 options zcperf refuses */
-	{ "omit", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "blockcount", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "zerocopy", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "congestion", required_argument, NULL, OPT_UNSUPPORTED },
@@ -74,12 +81,9 @@ static const struct option longopts[] = {
 	{ "flowlabel", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "affinity", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "file", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "title", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "format", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "logfile", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "daemon", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "pidfile", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "get-server-output", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "username", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "rsa-public-key-path", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "rsa-private-key-path", required_argument, NULL, OPT_UNSUPPORTED },
@@ -87,8 +91,6 @@ static const struct option longopts[] = {
 	{ "cport", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "bind", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "bind-dev", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "forceflush", no_argument, NULL, OPT_UNSUPPORTED },
-	{ "timestamps", optional_argument, NULL, OPT_UNSUPPORTED },
 	{ "fq-rate", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "pacing-timer", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "connect-timeout", required_argument, NULL, OPT_UNSUPPORTED },
@@ -100,7 +102,6 @@ static const struct option longopts[] = {
 	{ "idle-timeout", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "rcv-timeout", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "snd-timeout", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "json-stream", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "repeating-payload", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "skip-rx-copy", no_argument, NULL, OPT_UNSUPPORTED },
 	{ "mptcp", no_argument, NULL, OPT_UNSUPPORTED },
@@ -113,7 +114,6 @@ static const struct option longopts[] = {
 static const char *unsupported_short(int c)
 {
 	switch (c) {
-	case 'O': return "-O/--omit";
 	case 'k': return "-k/--blockcount";
 	case 'Z': return "-Z/--zerocopy (use --zc on)";
 	case 'C': return "-C/--congestion";
@@ -121,7 +121,6 @@ static const char *unsupported_short(int c)
 	case 'L': return "-L/--flowlabel";
 	case 'A': return "-A/--affinity";
 	case 'F': return "-F/--file";
-	case 'T': return "-T/--title";
 	case 'f': return "-f/--format";
 	case 'D': return "-D/--daemon";
 	case 'I': return "-I/--pidfile";
@@ -186,6 +185,9 @@ static const char *range_of(int c)
 	case OPT_SEED: return "0..9007199254740991 (2^53 - 1)";
 	case OPT_MAX_CONNS: return "1..4096";
 	case OPT_CTL_TIMEOUT: return "100..3600000 (ms)";
+	case 'O': return "0..600 (seconds)";
+	case 'T': return "1..255 characters";
+	case OPT_LOGFILE: return "a file name";
 	}
 	return "valid for the option";
 }
@@ -233,7 +235,7 @@ int zp_opts_parse(struct zp_opts *o, int argc, char **argv, char *err,
 	o->ctl_timeout_ms = 10000;
 	optind = 0; /* GNU: full reinitialisation, so parsing can repeat */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":sc:p:t:n:l:P:Rub:i:J46V1w:M:NhvOkZCSLAFTfDIBdXm",
+	while ((c = getopt_long(argc, argv, ":sc:p:t:n:l:P:Rub:i:J46V1w:M:NhvO:T:kZCSLAFfDIBdXm",
 				longopts, &idx)) != -1) {
 		const char *arg = optarg;
 		const char *u;
@@ -334,6 +336,28 @@ int zp_opts_parse(struct zp_opts *o, int argc, char **argv, char *err,
 		case OPT_SIZES: o->sizes = arg; break;
 		case OPT_MODES: o->modes = arg; break;
 		case OPT_NO_CONTROL: o->no_control = true; break;
+		case 'O':
+			if (parse_int(arg, 0, ZP_MAX_OMIT, &o->p.omit))
+				goto bad;
+			break;
+		case 'T':
+			if (!arg[0] || strlen(arg) >= sizeof(o->p.title))
+				goto bad;
+			o->title = arg;
+			snprintf(o->p.title, sizeof(o->p.title), "%s", arg);
+			break;
+		case OPT_JSON_STREAM: o->json = o->json_stream = true; break;
+		case OPT_LOGFILE:
+			if (!arg[0])
+				goto bad;
+			o->logfile = arg;
+			break;
+		case OPT_FORCEFLUSH: o->forceflush = true; break;
+		case OPT_TIMESTAMPS:
+			/* iperf3's default: ctime-like, then a space */
+			o->timestamps = arg && arg[0] ? arg : "%c ";
+			break;
+		case OPT_GET_SERVER_OUTPUT: o->p.get_server_output = true; break;
 		case OPT_UNSUPPORTED:
 			snprintf(err, errlen, "option --%s is not supported by zcperf",
 				 longopts[idx].name);
@@ -407,6 +431,16 @@ bad: {
 	}
 	if (o->p.rr && !o->len_set)
 		o->p.len = 64;
+	if (o->server && (o->title || o->p.get_server_output || o->p.omit)) {
+		snprintf(err, errlen, "%s is a client option (-c HOST)",
+			 o->title ? "-T/--title" : o->p.omit ? "-O/--omit" :
+			 "--get-server-output");
+		return -EINVAL;
+	}
+	if (o->p.get_server_output && o->no_control) {
+		snprintf(err, errlen, "--get-server-output needs a server (not --no-control)");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -433,6 +467,16 @@ void zp_usage(FILE *f)
 "                      (also --bandwidth)\n"
 "  -i, --interval S    seconds between reports, 0 or 0.1..60 (1, 0 = none)\n"
 "  -J, --json          JSON output\n"
+"      --json-stream   JSON output, one object per line as events happen\n"
+"                      (start, interval, end; error)\n"
+"  -O, --omit N        leave the first N seconds (0..600) out of the totals;\n"
+"                      the test then runs N + -t seconds\n"
+"  -T, --title STR     client: prefix every line with STR (1..255 chars)\n"
+"      --logfile FILE  append the output (and errors) to FILE\n"
+"      --forceflush    flush the output after every line\n"
+"      --timestamps[=FORMAT]  prefix every line with the time (strftime(3)\n"
+"                      FORMAT, default \"%%c \")\n"
+"      --get-server-output  client: print the server's report too\n"
 "  -4, -6              IPv4 or IPv6 only (--version4, --version6)\n"
 "  -w, --window N[KMG] socket buffer, 0..1G (0 = the system's)\n"
 "  -M, --set-mss N     TCP MSS, 88..9216\n"

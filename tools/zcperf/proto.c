@@ -5,10 +5,11 @@
  * before it is used; nothing is allocated before a length is validated.
  */
 #include "proto.h"
-#include "json.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,7 @@ size_t zp_rx_need(const struct zp_rx *rx)
 	case ZP_RX_COOKIE:
 		return ZP_COOKIE_SIZE - rx->have;
 	case ZP_RX_JSON:
+	case ZP_RX_RESULTS:
 		if (rx->have < 4)
 			return 4 - rx->have;
 		return rx->len - rx->got;
@@ -90,6 +92,7 @@ int zp_rx_push(struct zp_rx *rx, const void *buf, size_t n, const char **err)
 		rx->have += n;
 		return rx->have == ZP_COOKIE_SIZE ? ZP_RX_DONE : ZP_RX_MORE;
 	case ZP_RX_JSON:
+	case ZP_RX_RESULTS:
 		break;
 	}
 	if (rx->have < 4) {
@@ -103,7 +106,8 @@ int zp_rx_push(struct zp_rx *rx, const void *buf, size_t n, const char **err)
 			*err = "negative message length";
 			return -EMSGSIZE;
 		}
-		if (rx->len == 0 || rx->len > ZP_MAX_MSG) {
+		if (rx->len == 0 || rx->len > (rx->mode == ZP_RX_RESULTS ?
+						ZP_MAX_RESULTS_MSG : ZP_MAX_MSG)) {
 			*err = rx->len ? "message too long" : "empty message";
 			return -EMSGSIZE;
 		}
@@ -125,41 +129,118 @@ int zp_rx_push(struct zp_rx *rx, const void *buf, size_t n, const char **err)
 
 /* ---- field helpers ---- */
 
+/*
+ * Bounds on a peer's JSON before cJSON sees it: nesting depth, and the
+ * number of values (cJSON allocates one node, about 80 bytes, per value,
+ * so the cap bounds its memory to a few MiB whatever the text). Counted
+ * outside strings: every value but the first follows a ',' or opens
+ * after '[' / '{'.
+ */
+static int json_bounds(const char *s, size_t len, size_t max_values,
+		       const char **err)
+{
+	size_t values = 1;
+	int depth = 0;
+	bool in_str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"') {
+			in_str = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > ZP_JSON_MAX_DEPTH) {
+				*err = "JSON nested too deeply";
+				return -EINVAL;
+			}
+			values++;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		} else if (c == ',') {
+			values++;
+		}
+		if (values > max_values) {
+			*err = "too many JSON values";
+			return -E2BIG;
+		}
+	}
+	return 0;
+}
+
+/* Parses a peer's message: an object, with nothing but white space
+ * after it. *root is freed with cJSON_Delete(). */
+static int doc_parse(cJSON **root, const char *json, size_t len,
+		     size_t max_values, const char **err)
+{
+	const char *end = NULL;
+	int ret = json_bounds(json, len, max_values, err);
+
+	if (ret < 0)
+		return ret;
+	*root = cJSON_ParseWithLengthOpts(json, len, &end, false);
+	if (!*root) {
+		*err = "malformed JSON";
+		return -EINVAL;
+	}
+	while (end && end < json + len && strchr(" \t\r\n", *end) && *end)
+		end++;
+	if (!cJSON_IsObject(*root) || !end || end != json + len) {
+		*err = cJSON_IsObject(*root) ? "text after the JSON object" :
+		       "not a JSON object";
+		cJSON_Delete(*root);
+		*root = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
 struct fget {
-	const struct zp_jdoc *d;
-	int obj;
+	const cJSON *obj;
 	const char *err;
 };
+
+static const cJSON *member(const struct fget *g, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(g->obj, key);
+}
 
 /* A number member within [lo, hi]; absent leaves *v. */
 static bool get_num(struct fget *g, const char *key, double lo, double hi,
 		    bool integral, double *v)
 {
-	const struct zp_jnode *n = zp_json_node(g->d, zp_json_get(g->d, g->obj, key));
+	const cJSON *n = member(g, key);
 
 	if (!n)
 		return true;
-	if (n->type != ZP_JNUM || n->num < lo || n->num > hi ||
-	    (integral && n->num != floor(n->num))) {
+	if (!cJSON_IsNumber(n) || !(n->valuedouble >= lo) ||
+	    !(n->valuedouble <= hi) ||
+	    (integral && n->valuedouble != floor(n->valuedouble))) {
 		g->err = key;
 		return false;
 	}
-	*v = n->num;
+	*v = n->valuedouble;
 	return true;
 }
 
 static bool get_flag(struct fget *g, const char *key, bool *v)
 {
-	const struct zp_jnode *n = zp_json_node(g->d, zp_json_get(g->d, g->obj, key));
+	const cJSON *n = member(g, key);
 
 	if (!n)
 		return true;
-	if (n->type == ZP_JBOOL) {
-		*v = n->b;
+	if (cJSON_IsBool(n)) {
+		*v = cJSON_IsTrue(n);
 		return true;
 	}
-	if (n->type == ZP_JNUM && (n->num == 0 || n->num == 1)) {
-		*v = n->num == 1;
+	if (cJSON_IsNumber(n) && (n->valuedouble == 0 || n->valuedouble == 1)) {
+		*v = n->valuedouble == 1;
 		return true;
 	}
 	g->err = key;
@@ -168,16 +249,16 @@ static bool get_flag(struct fget *g, const char *key, bool *v)
 
 static bool get_str(struct fget *g, const char *key, char *out, size_t cap)
 {
-	const struct zp_jnode *n = zp_json_node(g->d, zp_json_get(g->d, g->obj, key));
+	const cJSON *n = member(g, key);
 
 	if (!n)
 		return true;
-	if (n->type != ZP_JSTR || strlen(n->str) >= cap) {
+	if (!cJSON_IsString(n) || strlen(n->valuestring) >= cap) {
 		g->err = key;
 		return false;
 	}
 	if (out)
-		snprintf(out, cap, "%s", n->str);
+		snprintf(out, cap, "%s", n->valuestring);
 	return true;
 }
 
@@ -202,44 +283,33 @@ static bool get_int(struct fget *g, const char *key, double hi, int *out)
 	return true;
 }
 
-/* Parses a message into a new document; its root node's index, or -errno
- * (*err says why). The caller ends a document with doc_free(). */
-static int doc_parse(struct zp_jdoc **dp, const char *json, size_t len,
-		     const char **err)
+/* Prints an encoded message compactly and hands its text over. */
+static int doc_finish(cJSON *root, bool ok, char **out, size_t *len)
 {
-	struct zp_jdoc *d = malloc(sizeof(*d));
-	int root;
+	char *s = ok ? cJSON_PrintUnformatted(root) : NULL;
 
-	if (!d) {
-		*err = "out of memory";
+	cJSON_Delete(root);
+	if (!s)
 		return -ENOMEM;
-	}
-	root = zp_json_parse(d, json, len, err);
-	if (root < 0) {
-		free(d);
-		return -EINVAL;
-	}
-	*dp = d;
-	return root;
-}
-
-static void doc_free(struct zp_jdoc *d)
-{
-	zp_json_free(d);
-	free(d);
-}
-
-/* Closes an encoded message's root object and hands its text over. */
-static int jw_finish(struct zp_jw *w, char **out, size_t *len)
-{
-	zp_jw_end_obj(w);
-	if (w->oom) {
-		zp_jw_free(w);
-		return -ENOMEM;
-	}
-	*out = w->buf;
-	*len = w->len;
+	*out = s;
+	*len = strlen(s);
 	return 0;
+}
+
+/* Adders that remember a failed allocation, so an encoder checks once. */
+static bool add_num(cJSON *o, const char *key, double v)
+{
+	return cJSON_AddNumberToObject(o, key, v) != NULL;
+}
+
+static bool add_bool(cJSON *o, const char *key, bool v)
+{
+	return cJSON_AddBoolToObject(o, key, v) != NULL;
+}
+
+static bool add_str(cJSON *o, const char *key, const char *v)
+{
+	return cJSON_AddStringToObject(o, key, v) != NULL;
 }
 
 /* ---- parameters ---- */
@@ -261,49 +331,54 @@ static const char *const backend_names[] = { "auto", "io_uring",
 
 int zp_params_encode(const struct zp_params *p, char **out, size_t *len)
 {
-	struct zp_jw w;
+	cJSON *o = cJSON_CreateObject();
+	bool ok = o != NULL;
 
-	zp_jw_init(&w, true);
-	zp_jw_obj(&w, NULL);
-	zp_jw_bool(&w, p->udp ? "udp" : "tcp", true);
-	zp_jw_int(&w, "omit", 0);
-	zp_jw_int(&w, "time", p->time);
-	zp_jw_u64(&w, "num", p->num);
-	zp_jw_int(&w, "blockcount", 0);
+	if (!o)
+		return -ENOMEM;
+	ok = ok && add_bool(o, p->udp ? "udp" : "tcp", true);
+	ok = ok && add_num(o, "omit", p->omit);
+	ok = ok && add_num(o, "time", p->time);
+	ok = ok && add_num(o, "num", (double)p->num);
+	ok = ok && add_num(o, "blockcount", 0);
 	if (p->mss)
-		zp_jw_int(&w, "MSS", p->mss);
+		ok = ok && add_num(o, "MSS", p->mss);
 	if (p->nodelay)
-		zp_jw_bool(&w, "nodelay", true);
-	zp_jw_int(&w, "parallel", p->parallel);
+		ok = ok && add_bool(o, "nodelay", true);
+	ok = ok && add_num(o, "parallel", p->parallel);
 	if (p->reverse)
-		zp_jw_bool(&w, "reverse", true);
+		ok = ok && add_bool(o, "reverse", true);
 	if (p->bidir)
-		zp_jw_bool(&w, "bidirectional", true);
+		ok = ok && add_bool(o, "bidirectional", true);
 	if (p->window)
-		zp_jw_int(&w, "window", p->window);
-	zp_jw_u64(&w, "len", p->len);
+		ok = ok && add_num(o, "window", p->window);
+	ok = ok && add_num(o, "len", p->len);
 	if (p->bandwidth)
-		zp_jw_u64(&w, "bandwidth", p->bandwidth);
-	zp_jw_int(&w, "pacing_timer", 1000);
+		ok = ok && add_num(o, "bandwidth", (double)p->bandwidth);
+	ok = ok && add_num(o, "pacing_timer", 1000);
+	if (p->title[0])
+		ok = ok && add_str(o, "title", p->title);
+	if (p->get_server_output)
+		ok = ok && add_num(o, "get_server_output", 1);
 	if (p->udp64)
-		zp_jw_bool(&w, "udp_counters_64bit", true);
-	zp_jw_str(&w, "client_version", "3.12");
-	zp_jw_str(&w, "zcperf_version", zc_version());
+		ok = ok && add_bool(o, "udp_counters_64bit", true);
+	ok = ok && add_str(o, "client_version", "3.12");
+	ok = ok && add_str(o, "zcperf_version", zc_version());
 	if (p->verify) {
-		zp_jw_bool(&w, "zcperf_verify", true);
-		zp_jw_u64(&w, "zcperf_seed", p->seed);
+		ok = ok && add_bool(o, "zcperf_verify", true);
+		ok = ok && add_num(o, "zcperf_seed", (double)p->seed);
 	}
 	if (p->zc >= 0)
-		zp_jw_str(&w, "zcperf_zc", zc_names[p->zc]);
+		ok = ok && add_str(o, "zcperf_zc", zc_names[p->zc]);
 	if (p->backend >= 0)
-		zp_jw_str(&w, "zcperf_backend", backend_names[p->backend]);
+		ok = ok && add_str(o, "zcperf_backend", backend_names[p->backend]);
 	if (p->fixed >= 0)
-		zp_jw_bool(&w, "zcperf_fixed", p->fixed);
+		ok = ok && add_bool(o, "zcperf_fixed", p->fixed);
 	if (p->inflight)
-		zp_jw_int(&w, "zcperf_inflight", p->inflight);
+		ok = ok && add_num(o, "zcperf_inflight", p->inflight);
 	if (p->rr)
-		zp_jw_bool(&w, "zcperf_rr", true);
-	return jw_finish(&w, out, len);
+		ok = ok && add_bool(o, "zcperf_rr", true);
+	return doc_finish(o, ok, out, len);
 }
 
 static int name_index(const char *s, const char *const *names, int n)
@@ -342,25 +417,23 @@ static const struct {
 	{ "TOS", "type of service (-S)" },
 	{ "flowlabel", "IPv6 flow label (-L)" },
 	{ "congestion", "congestion control choice (-C)" },
-	{ "get_server_output", "--get-server-output" },
 	{ "dont_fragment", "--dont-fragment" },
 	{ "authtoken", "authentication (--username)" },
 	{ "blockcount", "block count (-k)" },
-	{ "omit", "omitting seconds (-O)" },
 };
 
 static bool refused_field(struct fget *g, const char *key)
 {
-	int idx = zp_json_get(g->d, g->obj, key);
-	const struct zp_jnode *n = zp_json_node(g->d, idx);
+	const cJSON *n = member(g, key);
 
 	if (!n)
 		return false;
-	if (n->type == ZP_JNUM && n->num == 0)
+	if (cJSON_IsNumber(n) && n->valuedouble == 0)
 		return false;
-	if (n->type == ZP_JBOOL && !n->b)
+	if (cJSON_IsFalse(n))
 		return false;
-	if (n->type == ZP_JSTR && !strcmp(key, "congestion") && !n->str[0])
+	if (cJSON_IsString(n) && !strcmp(key, "congestion") &&
+	    !n->valuestring[0])
 		return false;
 	return true;
 }
@@ -369,26 +442,21 @@ int zp_params_decode(struct zp_params *p, const char *json, size_t len,
 		     int *ierr, const char **err)
 {
 	static char msg[128];
-	struct zp_jdoc *d;
+	cJSON *root;
 	struct fget g = { 0 };
 	double v;
-	bool tcp = false, sctp_dummy = false;
-	int root, ret = -EINVAL;
+	bool tcp = false;
+	int ret;
 
 	*ierr = ZP_IE_RECVPARAMS;
-	root = doc_parse(&d, json, len, err);
-	if (root < 0)
-		return root;
-	if (d->nodes[root].type != ZP_JOBJ) {
-		*err = "parameters are not a JSON object";
-		goto out;
-	}
-	g.d = d;
+	ret = doc_parse(&root, json, len, ZP_MAX_PARAM_VALUES, err);
+	if (ret < 0)
+		return ret;
+	ret = -EINVAL;
 	g.obj = root;
 	zp_params_default(p);
 	p->time = 0;
 	p->len = 0;
-	(void)sctp_dummy;
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
 		if (refused_field(&g, unsupported[i].key)) {
 			snprintf(msg, sizeof(msg), "not supported by zcperf: %s",
@@ -403,9 +471,10 @@ int zp_params_decode(struct zp_params *p, const char *json, size_t len,
 	    !get_flag(&g, "reverse", &p->reverse) ||
 	    !get_flag(&g, "bidirectional", &p->bidir) ||
 	    !get_flag(&g, "udp_counters_64bit", &p->udp64) ||
+	    !get_flag(&g, "get_server_output", &p->get_server_output) ||
 	    !get_flag(&g, "zcperf_verify", &p->verify) ||
 	    !get_flag(&g, "zcperf_rr", &p->rr) ||
-	    !get_str(&g, "title", NULL, 256) ||
+	    !get_str(&g, "title", p->title, sizeof(p->title)) ||
 	    !get_str(&g, "extra_data", NULL, 1024) ||
 	    !get_str(&g, "congestion_used", NULL, 32) ||
 	    !get_str(&g, "client_version", p->client_version,
@@ -417,6 +486,10 @@ int zp_params_decode(struct zp_params *p, const char *json, size_t len,
 	}
 	if (!get_int(&g, "time", ZP_MAX_TIME, &p->time)) {
 		*ierr = ZP_IE_DURATION;
+		goto bad;
+	}
+	if (!get_int(&g, "omit", ZP_MAX_OMIT, &p->omit)) {
+		*ierr = ZP_IE_OMIT;
 		goto bad;
 	}
 	if (!get_u64(&g, "num", 1e15, &p->num))
@@ -451,7 +524,7 @@ int zp_params_decode(struct zp_params *p, const char *json, size_t len,
 		goto out;
 	}
 	/* zcperf's own fields */
-	p->zcperf = zp_json_get(d, root, "zcperf_version") >= 0;
+	p->zcperf = member(&g, "zcperf_version") != NULL;
 	if (!get_str(&g, "zcperf_version", NULL, 32))
 		goto bad;
 	if (!get_u64(&g, "zcperf_seed", 9007199254740991.0, &p->seed) ||
@@ -460,7 +533,7 @@ int zp_params_decode(struct zp_params *p, const char *json, size_t len,
 	if (!get_name(&g, "zcperf_zc", zc_names, 3, &p->zc) ||
 	    !get_name(&g, "zcperf_backend", backend_names, 4, &p->backend))
 		goto bad;
-	if (zp_json_get(d, root, "zcperf_fixed") >= 0) {
+	if (member(&g, "zcperf_fixed")) {
 		bool f = false;
 
 		if (!get_flag(&g, "zcperf_fixed", &f))
@@ -478,56 +551,99 @@ bad:
 	snprintf(msg, sizeof(msg), "bad parameter '%s'", g.err ? g.err : "?");
 	*err = msg;
 out:
-	doc_free(d);
+	cJSON_Delete(root);
 	return ret;
 }
 
 /* ---- results ---- */
 
-int zp_results_encode(const struct zp_results *r, char **out, size_t *len)
+/* The sender's TCP_INFO summary of a stream, zcperf's own fields
+ * (iperf3 3.12 does not exchange them; absent when not measured). */
+static const struct {
+	const char *key;
+	size_t off;
+} tcp_fields[] = {
+	{ "zcperf_max_snd_cwnd", offsetof(struct zp_sres, max_snd_cwnd) },
+	{ "zcperf_max_snd_wnd", offsetof(struct zp_sres, max_snd_wnd) },
+	{ "zcperf_max_rtt", offsetof(struct zp_sres, max_rtt) },
+	{ "zcperf_min_rtt", offsetof(struct zp_sres, min_rtt) },
+	{ "zcperf_mean_rtt", offsetof(struct zp_sres, mean_rtt) },
+};
+
+static int64_t *tcp_field(struct zp_sres *s, size_t i)
 {
-	struct zp_jw w;
+	return (int64_t *)((char *)s + tcp_fields[i].off);
+}
 
-	zp_jw_init(&w, true);
-	zp_jw_obj(&w, NULL);
-	zp_jw_num(&w, "cpu_util_total", r->cpu_total);
-	zp_jw_num(&w, "cpu_util_user", r->cpu_user);
-	zp_jw_num(&w, "cpu_util_system", r->cpu_sys);
-	zp_jw_int(&w, "sender_has_retransmits", r->sender_has_retransmits);
-	if (r->congestion[0])
-		zp_jw_str(&w, "congestion_used", r->congestion);
-	zp_jw_num(&w, "zcperf_cpu_user_s", r->cpu_user_s);
-	zp_jw_num(&w, "zcperf_cpu_sys_s", r->cpu_sys_s);
-	if (r->backend[0])
-		zp_jw_str(&w, "zcperf_backend", r->backend);
-	zp_jw_arr(&w, "streams");
-	for (int i = 0; i < r->nstreams; i++) {
-		const struct zp_sres *s = &r->s[i];
+static bool stream_encode(cJSON *arr, const struct zp_sres *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	bool ok = o && cJSON_AddItemToArray(arr, o);
 
-		zp_jw_obj(&w, NULL);
-		zp_jw_int(&w, "id", s->id);
-		zp_jw_u64(&w, "bytes", s->bytes);
-		zp_jw_int(&w, "retransmits", s->retransmits);
-		zp_jw_num(&w, "jitter", s->jitter);
-		zp_jw_int(&w, "errors", s->errors);
-		zp_jw_int(&w, "packets", s->packets);
-		zp_jw_num(&w, "start_time", s->start_time);
-		zp_jw_num(&w, "end_time", s->end_time);
-		if (s->has_zc) {
-			zp_jw_u64(&w, "zcperf_bytes_zc", s->bytes_zc);
-			zp_jw_u64(&w, "zcperf_bytes_zc_copied", s->bytes_zc_copied);
-			zp_jw_u64(&w, "zcperf_bytes_copied", s->bytes_copied);
-		}
-		if (s->has_verify) {
-			zp_jw_u64(&w, "zcperf_verified", s->v_checked);
-			zp_jw_u64(&w, "zcperf_corrupt", s->v_corrupt);
-			zp_jw_u64(&w, "zcperf_lost", s->v_lost);
-			zp_jw_u64(&w, "zcperf_reordered", s->v_reordered);
-		}
-		zp_jw_end_obj(&w);
+	if (!ok) {
+		cJSON_Delete(o);
+		return false;
 	}
-	zp_jw_end_arr(&w);
-	return jw_finish(&w, out, len);
+	ok = ok && add_num(o, "id", s->id);
+	ok = ok && add_num(o, "bytes", (double)s->bytes);
+	ok = ok && add_num(o, "retransmits", (double)s->retransmits);
+	ok = ok && add_num(o, "jitter", s->jitter);
+	ok = ok && add_num(o, "errors", (double)s->errors);
+	ok = ok && add_num(o, "packets", (double)s->packets);
+	ok = ok && add_num(o, "start_time", s->start_time);
+	ok = ok && add_num(o, "end_time", s->end_time);
+	for (size_t i = 0; i < sizeof(tcp_fields) / sizeof(tcp_fields[0]); i++)
+		if (*tcp_field((struct zp_sres *)s, i) >= 0)
+			ok = ok && add_num(o, tcp_fields[i].key,
+					   (double)*tcp_field((struct zp_sres *)s, i));
+	if (s->has_zc) {
+		ok = ok && add_num(o, "zcperf_bytes_zc", (double)s->bytes_zc);
+		ok = ok && add_num(o, "zcperf_bytes_zc_copied",
+				   (double)s->bytes_zc_copied);
+		ok = ok && add_num(o, "zcperf_bytes_copied",
+				   (double)s->bytes_copied);
+	}
+	if (s->has_verify) {
+		ok = ok && add_num(o, "zcperf_verified", (double)s->v_checked);
+		ok = ok && add_num(o, "zcperf_corrupt", (double)s->v_corrupt);
+		ok = ok && add_num(o, "zcperf_lost", (double)s->v_lost);
+		ok = ok && add_num(o, "zcperf_reordered", (double)s->v_reordered);
+	}
+	return ok;
+}
+
+int zp_results_encode(const struct zp_results *r, const char *server_output,
+		      bool output_is_json, char **out, size_t *len)
+{
+	cJSON *o = cJSON_CreateObject(), *arr;
+	bool ok = o != NULL;
+
+	if (!o)
+		return -ENOMEM;
+	ok = ok && add_num(o, "cpu_util_total", r->cpu_total);
+	ok = ok && add_num(o, "cpu_util_user", r->cpu_user);
+	ok = ok && add_num(o, "cpu_util_system", r->cpu_sys);
+	ok = ok && add_num(o, "sender_has_retransmits", r->sender_has_retransmits);
+	if (r->congestion[0])
+		ok = ok && add_str(o, "congestion_used", r->congestion);
+	ok = ok && add_num(o, "zcperf_cpu_user_s", r->cpu_user_s);
+	ok = ok && add_num(o, "zcperf_cpu_sys_s", r->cpu_sys_s);
+	if (r->backend[0])
+		ok = ok && add_str(o, "zcperf_backend", r->backend);
+	arr = ok ? cJSON_AddArrayToObject(o, "streams") : NULL;
+	ok = ok && arr;
+	for (int i = 0; ok && i < r->nstreams; i++)
+		ok = stream_encode(arr, &r->s[i]);
+	if (ok && server_output && output_is_json) {
+		cJSON *so = cJSON_Parse(server_output);
+
+		ok = so && cJSON_AddItemToObject(o, "server_output_json", so);
+		if (!ok)
+			cJSON_Delete(so);
+	} else if (ok && server_output) {
+		ok = add_str(o, "server_output_text", server_output);
+	}
+	return doc_finish(o, ok, out, len);
 }
 
 /* iperf3 3.12 prints -1 in some counters as 2^64-1; read both as -1. */
@@ -538,20 +654,20 @@ static int64_t as_count(double v)
 	return (int64_t)v;
 }
 
-static bool stream_decode(const struct zp_jdoc *d, int obj, struct zp_sres *s,
+static bool stream_decode(const cJSON *obj, struct zp_sres *s,
 			  const char **err)
 {
-	struct fget g = { .d = d, .obj = obj };
+	struct fget g = { .obj = obj };
 	double v;
 	const char *const req[] = { "id", "bytes", "retransmits", "jitter",
 				    "errors", "packets" };
 
-	if (zp_json_node(d, obj)->type != ZP_JOBJ) {
+	if (!cJSON_IsObject(obj)) {
 		*err = "stream result is not an object";
 		return false;
 	}
 	for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
-		if (zp_json_get(d, obj, req[i]) < 0) {
+		if (!member(&g, req[i])) {
 			*err = "stream result lacks a field";
 			return false;
 		}
@@ -578,8 +694,14 @@ static bool stream_decode(const struct zp_jdoc *d, int obj, struct zp_sres *s,
 	if (!get_num(&g, "start_time", 0, 1e7, false, &s->start_time) ||
 	    !get_num(&g, "end_time", 0, 1e7, false, &s->end_time))
 		goto bad;
-	s->has_zc = zp_json_get(d, obj, "zcperf_bytes_zc") >= 0;
-	s->has_verify = zp_json_get(d, obj, "zcperf_verified") >= 0;
+	for (size_t i = 0; i < sizeof(tcp_fields) / sizeof(tcp_fields[0]); i++) {
+		v = -1;
+		if (!get_num(&g, tcp_fields[i].key, 0, 1e12, true, &v))
+			goto bad;
+		*tcp_field(s, i) = (int64_t)v;
+	}
+	s->has_zc = member(&g, "zcperf_bytes_zc") != NULL;
+	s->has_verify = member(&g, "zcperf_verified") != NULL;
 	if (!get_u64(&g, "zcperf_bytes_zc", 1.8e19, &s->bytes_zc) ||
 	    !get_u64(&g, "zcperf_bytes_zc_copied", 1.8e19, &s->bytes_zc_copied) ||
 	    !get_u64(&g, "zcperf_bytes_copied", 1.8e19, &s->bytes_copied) ||
@@ -597,23 +719,21 @@ bad:
 int zp_results_decode(struct zp_results *r, const char *json, size_t len,
 		      const char **err)
 {
-	struct zp_jdoc *d;
+	cJSON *root;
 	struct fget g = { 0 };
-	const struct zp_jnode *arr;
+	const cJSON *arr, *c;
 	double v;
-	int root, ret = -EINVAL;
+	int ret;
 
-	root = doc_parse(&d, json, len, err);
-	if (root < 0)
-		return root;
+	ret = doc_parse(&root, json, len, ZP_MAX_RESULT_VALUES, err);
+	if (ret < 0)
+		return ret;
+	ret = -EINVAL;
 	memset(r, 0, sizeof(*r));
-	g.d = d;
 	g.obj = root;
-	if (d->nodes[root].type != ZP_JOBJ ||
-	    zp_json_get(d, root, "cpu_util_total") < 0 ||
-	    zp_json_get(d, root, "cpu_util_user") < 0 ||
-	    zp_json_get(d, root, "cpu_util_system") < 0 ||
-	    zp_json_get(d, root, "sender_has_retransmits") < 0) {
+	if (!member(&g, "cpu_util_total") || !member(&g, "cpu_util_user") ||
+	    !member(&g, "cpu_util_system") ||
+	    !member(&g, "sender_has_retransmits")) {
 		*err = "results lack a required field";
 		goto out;
 	}
@@ -628,28 +748,50 @@ int zp_results_decode(struct zp_results *r, const char *json, size_t len,
 		goto out;
 	}
 	r->sender_has_retransmits = (int)as_count(v);
-	r->has_cpu_s = zp_json_get(d, root, "zcperf_cpu_user_s") >= 0;
+	r->has_cpu_s = member(&g, "zcperf_cpu_user_s") != NULL;
 	if (!get_num(&g, "zcperf_cpu_user_s", 0, 1e7, false, &r->cpu_user_s) ||
 	    !get_num(&g, "zcperf_cpu_sys_s", 0, 1e7, false, &r->cpu_sys_s)) {
 		*err = "bad results field";
 		goto out;
 	}
-	arr = zp_json_node(d, zp_json_get(d, root, "streams"));
-	if (!arr || arr->type != ZP_JARR) {
+	arr = member(&g, "streams");
+	if (!cJSON_IsArray(arr)) {
 		*err = "results lack streams";
 		goto out;
 	}
-	for (int c = arr->child; c >= 0; c = d->nodes[c].next) {
+	cJSON_ArrayForEach(c, arr) {
 		if (r->nstreams >= 2 * ZP_MAX_STREAMS) {
 			*err = "too many streams in results";
 			goto out;
 		}
-		if (!stream_decode(d, c, &r->s[r->nstreams], err))
+		if (!stream_decode(c, &r->s[r->nstreams], err))
 			goto out;
 		r->nstreams++;
 	}
 	ret = 0;
 out:
-	doc_free(d);
+	cJSON_Delete(root);
 	return ret;
+}
+
+int zp_results_server_output(const char *json, size_t len, char **out,
+			     bool *is_json)
+{
+	const char *err;
+	cJSON *root;
+	const cJSON *o;
+	int ret = doc_parse(&root, json, len, ZP_MAX_RESULT_VALUES, &err);
+
+	*out = NULL;
+	if (ret < 0)
+		return ret;
+	o = cJSON_GetObjectItemCaseSensitive(root, "server_output_json");
+	*is_json = o != NULL;
+	if (o)
+		*out = cJSON_Print(o);
+	o = cJSON_GetObjectItemCaseSensitive(root, "server_output_text");
+	if (!*out && cJSON_IsString(o))
+		*out = strdup(o->valuestring);
+	cJSON_Delete(root);
+	return *out ? 0 : -ENOENT;
 }

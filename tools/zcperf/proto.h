@@ -31,7 +31,19 @@
 #define ZP_MAX_TCP_LEN (16u << 20)
 #define ZP_MAX_UDP_LEN 65507u
 #define ZP_MIN_UDP_LEN 16u	/* our header: iperf3's 12 or 16 bytes */
-#define ZP_MAX_MSG (32 * 1024) /* longest JSON we accept from a peer */
+#define ZP_MAX_OMIT 600	/* seconds, iperf3's limit */
+/*
+ * What we accept of a peer's JSON. Parameters come from strangers: 32 KiB
+ * and 2048 values. Results (after a test ran) hold a line per stream,
+ * 256 with --bidir -P 128, and with --get-server-output the server's
+ * whole report: 1 MiB and 65536 values (cJSON then holds at most ~5 MiB).
+ * Nesting is bounded for both.
+ */
+#define ZP_MAX_MSG (32 * 1024)
+#define ZP_MAX_PARAM_VALUES 2048
+#define ZP_MAX_RESULTS_MSG (1024 * 1024)
+#define ZP_MAX_RESULT_VALUES 65536
+#define ZP_JSON_MAX_DEPTH 32
 #define ZP_UDP_HELLO 0x36373839u /* written in host order, as iperf3 does */
 #define ZP_UDP_REPLY 0x39383736u
 #define ZP_UDP_REPLY_LEGACY 987654321u
@@ -60,6 +72,7 @@ enum zp_ierr {
 	ZP_IE_DURATION = 5,
 	ZP_IE_NUMSTREAMS = 6,
 	ZP_IE_BLOCKSIZE = 7,
+	ZP_IE_OMIT = 12,
 	ZP_IE_UNIMP = 13,
 	ZP_IE_UDPBLOCKSIZE = 20,
 	ZP_IE_RECVPARAMS = 110, /* "unable to receive parameters from client" */
@@ -67,7 +80,9 @@ enum zp_ierr {
 
 /* A control-channel reader: one state byte, or one length-prefixed JSON
  * message. Pure: fed bytes, it never reads a socket. */
-enum zp_rx_mode { ZP_RX_STATE, ZP_RX_JSON, ZP_RX_COOKIE };
+/* ZP_RX_JSON: parameters (ZP_MAX_MSG); ZP_RX_RESULTS: results
+ * (ZP_MAX_RESULTS_MSG). */
+enum zp_rx_mode { ZP_RX_STATE, ZP_RX_JSON, ZP_RX_COOKIE, ZP_RX_RESULTS };
 enum zp_rx_status { ZP_RX_MORE = 0, ZP_RX_DONE = 1 };
 
 struct zp_rx {
@@ -86,7 +101,7 @@ void zp_rx_reset(struct zp_rx *rx); /* frees the body */
  * current message). */
 size_t zp_rx_need(const struct zp_rx *rx);
 /* Feeds @n <= zp_rx_need() bytes. Returns ZP_RX_MORE, ZP_RX_DONE, or a
- * negative errno: -EMSGSIZE (length 0, negative or over ZP_MAX_MSG),
+ * negative errno: -EMSGSIZE (length 0, negative or over the mode's cap),
  * -ENOMEM. @err gets a static description on failure. */
 int zp_rx_push(struct zp_rx *rx, const void *buf, size_t n, const char **err);
 
@@ -103,7 +118,9 @@ struct zp_params {
 	int mss;
 	bool nodelay;
 	bool udp64;		/* 64-bit UDP packet counters */
-	int omit;
+	int omit;		/* seconds left out of the totals (-O) */
+	bool get_server_output;
+	char title[256];	/* -T */
 	/* zcperf's own, ignored by iperf3 peers */
 	bool zcperf;		/* the peer is zcperf */
 	bool verify;
@@ -138,6 +155,9 @@ struct zp_sres {
 	uint64_t bytes_zc, bytes_zc_copied, bytes_copied;
 	uint64_t v_checked, v_corrupt, v_lost, v_reordered;
 	bool has_zc, has_verify;
+	/* the sender's TCP_INFO summary (zcperf peers): bytes and us, -1
+	 * when not measured */
+	int64_t max_snd_cwnd, max_snd_wnd, max_rtt, min_rtt, mean_rtt;
 };
 
 struct zp_results {
@@ -151,9 +171,16 @@ struct zp_results {
 	struct zp_sres s[2 * ZP_MAX_STREAMS];
 };
 
-int zp_results_encode(const struct zp_results *r, char **out, size_t *len);
+/* Encodes compact JSON; @server_output (may be NULL) goes with it as
+ * "server_output_json" (it is a JSON document) or "server_output_text". */
+int zp_results_encode(const struct zp_results *r, const char *server_output,
+		      bool output_is_json, char **out, size_t *len);
 int zp_results_decode(struct zp_results *r, const char *json, size_t len,
 		      const char **err);
+/* The server's report inside results (--get-server-output): *out is
+ * malloc'd text (JSON printed, when *is_json); -ENOENT when absent. */
+int zp_results_server_output(const char *json, size_t len, char **out,
+			     bool *is_json);
 
 /* 36 random characters of iperf3's alphabet and a NUL. */
 void zp_make_cookie(char cookie[ZP_COOKIE_SIZE]);

@@ -1,33 +1,65 @@
 // SPDX-License-Identifier: MIT
 /*
  * report.c - what zcperf prints: iperf3's interval lines and summary (or
- * its -J document, same shape, plus a "zcperf" object), CPU use of both
- * ends, service demand and the kernel's zero-copy accounting.
+ * its -J document, same keys, plus zcperf's own under end.zcperf; or
+ * --json-stream events), the sender's TCP_INFO (retransmits, window,
+ * RTT), -O omitted seconds, CPU use of both ends, service demand and the
+ * kernel's zero-copy accounting.
+ *
+ * A number is printed only when it was measured: a field nobody could
+ * measure (a receiver's retransmits, an iperf3 peer's RTT) is absent from
+ * the JSON and blank in the text, never 0.
  */
 #include "zcperf.h"
-#include "json.h"
+#include "hist.h"
+#include "output.h"
+#include "tcpinfo.h"
 
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <math.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <time.h>
 
-#define ZP_MAX_IVL 3600 /* interval records kept for -J */
+/* -J keeps every interval like iperf3, up to this many stream records
+ * (about 1 KiB each); past it intervals are counted, not kept
+ * (--json-stream keeps nothing). */
+#define ZP_MAX_IVL_RECORDS 65536
 
-struct ivl {
-	double start, end;
-	uint64_t bytes[2 * ZP_MAX_STREAMS];
-	uint64_t packets[2 * ZP_MAX_STREAMS];
+/* What the report keeps of one stream. */
+struct srep {
+	bool tcp;		/* a TCP sender whose TCP_INFO we read */
+	uint32_t retr_base;	/* total_retrans when the totals started */
+	uint32_t retr_ivl;	/* ... at the last interval */
+	struct zp_tcpi last;
+	int64_t max_cwnd, max_wnd, min_rtt, max_rtt;
+	double rtt_sum;
+	int64_t rtt_n;
+	/* counters at the end of -O (the totals start there) */
+	uint64_t pcount0;
+	int64_t err0, ooo0;
+	/* UDP receive counters at the last interval */
+	uint64_t pcount_ivl;
+	int64_t err_ivl;
 };
 
-static struct ivl *ivls;
-static int nivl;
-static char start_host[256];
-static int start_port;
-static time_t start_time;
+static struct {
+	struct srep s[2 * ZP_MAX_STREAMS];
+	cJSON *start;		/* the "start" object, built at test start */
+	cJSON *intervals;	/* -J: every interval */
+	long ivl_records, ivl_dropped;
+	char host[256];
+	int port;
+	time_t t_start;
+	double omit_end;	/* monotonic; 0 once the totals run */
+	bool began, ended;
+	char *own;		/* this side's report (--get-server-output) */
+	bool own_json;
+} rep;
 
 double zp_now(void)
 {
@@ -35,6 +67,49 @@ double zp_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- TCP_INFO of the senders ---- */
+
+static void tcp_sample(struct zp_test *t, int i)
+{
+	struct zp_stream *s = t->st[i];
+	struct srep *r = &rep.s[i];
+	struct zp_tcpi ti;
+
+	if (t->p.udp || !s->sender || !zp_tcpi_read(s->fd, &ti))
+		return;
+	if (!r->tcp) {
+		r->tcp = true;
+		r->retr_base = r->retr_ivl = ti.total_retrans;
+		r->max_cwnd = r->max_wnd = r->min_rtt = r->max_rtt = -1;
+	}
+	r->last = ti;
+	if (ti.snd_cwnd > r->max_cwnd)
+		r->max_cwnd = ti.snd_cwnd;
+	if (ti.snd_wnd > r->max_wnd)
+		r->max_wnd = ti.snd_wnd;
+	if (ti.rtt > r->max_rtt)
+		r->max_rtt = ti.rtt;
+	if (r->min_rtt < 0 || ti.rtt < r->min_rtt)
+		r->min_rtt = ti.rtt;
+	r->rtt_sum += (double)ti.rtt;
+	r->rtt_n++;
+}
+
+/* Retransmits of a local sender since the totals started, or -1. */
+static int64_t tcp_retrans(int i)
+{
+	return rep.s[i].tcp ? (int64_t)(rep.s[i].last.total_retrans -
+					 rep.s[i].retr_base) : -1;
+}
+
+static bool any_tcp_sender(struct zp_test *t)
+{
+	for (int i = 0; i < t->nst; i++)
+		if (rep.s[i].tcp)
+			return true;
+	return false;
 }
 
 void zp_cpu_sample(struct zp_test *t, bool end)
@@ -45,9 +120,15 @@ void zp_cpu_sample(struct zp_test *t, bool end)
 	getrusage(RUSAGE_SELF, &ru);
 	p->user = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
 	p->sys = ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-	if (end)
-		t->cpu_wall = zp_now() - t->t0;
+	if (!end)
+		return;
+	t->cpu_wall = zp_now() - t->t0;
+	/* the clock stops: the senders' counters are read with the CPU */
+	for (int i = 0; i < t->nst; i++)
+		tcp_sample(t, i);
 }
+
+/* ---- units ---- */
 
 /* iperf3's adaptive units: bytes in powers of 1024, bits in 1000. */
 static void fmt_unit(char *buf, size_t n, double v, double base,
@@ -96,14 +177,59 @@ static void addr_str(const struct sockaddr_storage *ss, char *buf, size_t n,
 	}
 }
 
+/* ---- JSON helpers ---- */
+
+static void jnum(cJSON *o, const char *key, double v)
+{
+	cJSON_AddNumberToObject(o, key, v);
+}
+
+/* A count that may be unmeasured: absent when negative. */
+static void jcount(cJSON *o, const char *key, int64_t v)
+{
+	if (v >= 0)
+		cJSON_AddNumberToObject(o, key, (double)v);
+}
+
+static cJSON *jtimes(cJSON *o, double start, double end, uint64_t bytes)
+{
+	double secs = end - start;
+
+	jnum(o, "start", start);
+	jnum(o, "end", end);
+	jnum(o, "seconds", secs);
+	jnum(o, "bytes", (double)bytes);
+	jnum(o, "bits_per_second", secs > 0 ? bytes * 8 / secs : 0);
+	return o;
+}
+
+/* --json-stream: one line per event, as iperf3 3.17 writes them. */
+static void json_event(struct zp_test *t, const char *event, cJSON *data)
+{
+	cJSON *e = cJSON_CreateObject();
+	char *s;
+
+	cJSON_AddStringToObject(e, "event", event);
+	cJSON_AddItemReferenceToObject(e, "data", data);
+	s = cJSON_PrintUnformatted(e);
+	if (s)
+		fprintf(t->out, "%s\n", s);
+	fflush(t->out);
+	free(s);
+	cJSON_Delete(e);
+}
+
+/* ---- the start ---- */
+
 void zp_report_start(struct zp_test *t, const char *host, int port)
 {
-	free(ivls);
-	ivls = NULL;
-	nivl = 0;
-	snprintf(start_host, sizeof(start_host), "%s", host ? host : "");
-	start_port = port;
-	start_time = time(NULL);
+	cJSON_Delete(rep.start);
+	cJSON_Delete(rep.intervals);
+	free(rep.own);
+	memset(&rep, 0, sizeof(rep));
+	snprintf(rep.host, sizeof(rep.host), "%s", host ? host : "");
+	rep.port = port;
+	rep.t_start = time(NULL);
 	if (!t->o->json && !t->is_server)
 		fprintf(t->out, "Connecting to host %s, port %d\n", host, port);
 }
@@ -121,68 +247,410 @@ void zp_report_connected(struct zp_test *t, struct zp_stream *s)
 		s->fd, l, lp, r, rp);
 }
 
-static const char *role_tag(struct zp_test *t, struct zp_stream *s)
+static int sockopt_int(int fd, int level, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	if (fd < 0 || getsockopt(fd, level, name, &v, &len) < 0)
+		return -1;
+	return v;
+}
+
+static cJSON *build_start(struct zp_test *t)
+{
+	cJSON *st = cJSON_CreateObject(), *arr, *o;
+	int fd0 = t->nst ? t->st[0]->fd : -1;
+	struct utsname un;
+	char buf[400];
+	struct tm tm;
+
+	arr = cJSON_AddArrayToObject(st, "connected");
+	for (int i = 0; i < t->nst; i++) {
+		char l[64], r[64];
+		int lp, rp;
+
+		addr_str(&t->st[i]->la, l, sizeof(l), &lp);
+		addr_str(&t->st[i]->ra, r, sizeof(r), &rp);
+		o = cJSON_CreateObject();
+		cJSON_AddItemToArray(arr, o);
+		jnum(o, "socket", t->st[i]->fd);
+		cJSON_AddStringToObject(o, "local_host", l);
+		jnum(o, "local_port", lp);
+		cJSON_AddStringToObject(o, "remote_host", r);
+		jnum(o, "remote_port", rp);
+	}
+	snprintf(buf, sizeof(buf), "zcperf %s (iperf 3.12 protocol)", zc_version());
+	cJSON_AddStringToObject(st, "version", buf);
+	uname(&un);
+	snprintf(buf, sizeof(buf), "%s %s %s %s %s", un.sysname, un.nodename,
+		 un.release, un.version, un.machine);
+	cJSON_AddStringToObject(st, "system_info", buf);
+	o = cJSON_AddObjectToObject(st, "timestamp");
+	gmtime_r(&rep.t_start, &tm);
+	strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	cJSON_AddStringToObject(o, "time", buf);
+	jnum(o, "timesecs", (double)rep.t_start);
+	if (!t->is_server) {
+		o = cJSON_AddObjectToObject(st, "connecting_to");
+		cJSON_AddStringToObject(o, "host", rep.host);
+		jnum(o, "port", rep.port);
+	} else {
+		o = cJSON_AddObjectToObject(st, "accepted_connection");
+		addr_str(&t->st[0]->ra, buf, sizeof(buf), &fd0);
+		cJSON_AddStringToObject(o, "host", buf);
+		jnum(o, "port", fd0);
+		fd0 = t->st[0]->fd;
+	}
+	cJSON_AddStringToObject(st, "cookie", t->cookie);
+	if (!t->p.udp)
+		jcount(st, "tcp_mss_default",
+		       sockopt_int(fd0, IPPROTO_TCP, TCP_MAXSEG));
+	jnum(st, "target_bitrate", (double)t->p.bandwidth);
+	jnum(st, "sock_bufsize", t->p.window);
+	jcount(st, "sndbuf_actual", sockopt_int(fd0, SOL_SOCKET, SO_SNDBUF));
+	jcount(st, "rcvbuf_actual", sockopt_int(fd0, SOL_SOCKET, SO_RCVBUF));
+	o = cJSON_AddObjectToObject(st, "test_start");
+	cJSON_AddStringToObject(o, "protocol", t->p.udp ? "UDP" : "TCP");
+	jnum(o, "num_streams", t->p.parallel);
+	jnum(o, "blksize", t->p.len);
+	jnum(o, "omit", t->p.omit);
+	jnum(o, "duration", t->p.time);
+	jnum(o, "bytes", (double)t->p.num);
+	jnum(o, "blocks", 0);
+	jnum(o, "reverse", t->p.reverse);
+	jnum(o, "tos", 0);
+	jnum(o, "target_bitrate", (double)t->p.bandwidth);
+	jnum(o, "bidir", t->p.bidir);
+	return st;
+}
+
+/* The streams run: the clock starts (t->t0 is set). */
+void zp_report_begin(struct zp_test *t)
+{
+	rep.began = true;
+	rep.omit_end = t->p.omit > 0 ? t->t0 + t->p.omit : 0;
+	t->next_report = t->o->interval > 0 ? t->t0 + t->o->interval : INFINITY;
+	if (rep.omit_end && rep.omit_end < t->next_report)
+		t->next_report = rep.omit_end;
+	for (int i = 0; i < t->nst; i++)
+		tcp_sample(t, i);
+	if (t->is_server && t->p.get_server_output && !t->o->json)
+		zp_output_capture_start();
+	if (t->o->json) {
+		rep.start = build_start(t);
+		if (t->o->json_stream)
+			json_event(t, "start", rep.start);
+		else
+			rep.intervals = cJSON_CreateArray();
+	} else if (t->p.omit && !t->is_server) {
+		fprintf(t->out, "Omitting the first %d second%s from the totals\n",
+			t->p.omit, t->p.omit == 1 ? "" : "s");
+	}
+}
+
+/* ---- intervals ---- */
+
+/* Streams in the client's sending direction come first, as in iperf3. */
+static bool client_sends(struct zp_test *t, struct zp_stream *s)
+{
+	return t->is_server ? !s->sender : s->sender;
+}
+
+static const char *role_tag(struct zp_test *t, bool sender)
 {
 	if (!t->p.bidir)
 		return "";
-	return s->sender ? "[TX-C]" : "[RX-C]";
+	if (t->is_server)
+		return sender ? "[TX-S]" : "[RX-S]";
+	return sender ? "[TX-C]" : "[RX-C]";
 }
 
-void zp_report_interval(struct zp_test *t, double now)
+/* One direction's interval sums. */
+struct isum {
+	uint64_t bytes, packets;
+	int64_t retr, lost;
+	double jitter;
+	int n, nrx;
+	bool sender;
+};
+
+static void text_ivl_header(struct zp_test *t)
 {
-	double a = t->last_report - t->t0, b = now - t->t0, d = now - t->last_report;
-	uint64_t sum = 0, sump = 0;
-	struct ivl *iv = NULL;
-	char by[32], rt[32];
+	bool rx_udp = false, tx_udp = false;
 
-	if (d <= 0)
-		return;
-	if (t->o->json && nivl < ZP_MAX_IVL) {
-		struct ivl *n = realloc(ivls, (size_t)(nivl + 1) * sizeof(*n));
-
-		if (n) {
-			ivls = n;
-			iv = &ivls[nivl++];
-			iv->start = a;
-			iv->end = b;
-		}
-	}
-	if (!t->o->json && t->nintervals++ == 0)
-		fprintf(t->out, "[ ID] Interval           Transfer     Bitrate%s\n",
-			t->p.udp ? "         Total Datagrams" :
-			t->p.rr ? "         Transactions" : "");
 	for (int i = 0; i < t->nst; i++) {
-		struct zp_stream *s = t->st[i];
-
-		if (iv) {
-			iv->bytes[i] = s->ibytes;
-			iv->packets[i] = s->ipackets;
-		}
-		if (!t->o->json) {
-			zp_format_bytes(by, sizeof(by), (double)s->ibytes);
-			zp_format_rate(rt, sizeof(rt), s->ibytes * 8 / d);
-			fprintf(t->out, "[%3d]%s %6.2f-%-6.2f sec  %s  %s",
-				s->fd, role_tag(t, s), a, b, by, rt);
-			if (t->p.udp || t->p.rr)
-				fprintf(t->out, "  %llu", (unsigned long long)s->ipackets);
-			fprintf(t->out, "\n");
-		}
-		sum += s->ibytes;
-		sump += s->ipackets;
-		s->ibytes = 0;
-		s->ipackets = 0;
+		if (t->st[i]->sender)
+			tx_udp = true;
+		else
+			rx_udp = true;
 	}
-	if (!t->o->json && t->nst > 1) {
-		zp_format_bytes(by, sizeof(by), (double)sum);
-		zp_format_rate(rt, sizeof(rt), sum * 8 / d);
-		fprintf(t->out, "[SUM] %6.2f-%-6.2f sec  %s  %s\n", a, b, by, rt);
-		if (t->p.udp || t->p.rr)
-			(void)sump;
+	fprintf(t->out, "[ ID]%s Interval           Transfer     Bitrate%s\n",
+		t->p.bidir ? "[Role]" : "",
+		t->p.rr ? "         Transactions" :
+		t->p.udp && rx_udp && !tx_udp ?
+		"         Jitter    Lost/Total Datagrams" :
+		t->p.udp ? "         Total Datagrams" :
+		any_tcp_sender(t) ? "         Retr  Cwnd" : "");
+}
+
+
+/* What follows the bitrate on a text line. */
+struct cols {
+	enum { C_NONE, C_RETR, C_RETR_CWND, C_COUNT, C_UDP_RX } kind;
+	int64_t retr, cwnd, count, lost, total;
+	double jitter_s;
+};
+
+/* One line of iperf3's table: a stream (@id >= 0) or [SUM]. */
+static void text_row(struct zp_test *t, int id, const char *tag, double a,
+		     double b, uint64_t bytes, const struct cols *c,
+		     const char *suffix)
+{
+	char by[32], rt[32], cw[32], head[16];
+
+	if (id >= 0)
+		snprintf(head, sizeof(head), "[%3d]", id);
+	else
+		snprintf(head, sizeof(head), "[SUM]");
+	zp_format_bytes(by, sizeof(by), (double)bytes);
+	zp_format_rate(rt, sizeof(rt), b > a ? bytes * 8 / (b - a) : 0);
+	fprintf(t->out, "%s%s %6.2f-%-6.2f sec  %s  %s", head, tag, a, b, by, rt);
+	switch (c->kind) {
+	case C_NONE:
+		fprintf(t->out, "                  %s\n", suffix);
+		break;
+	case C_RETR:
+		fprintf(t->out, "  %3lld             %s\n", (long long)c->retr,
+			suffix);
+		break;
+	case C_RETR_CWND:
+		zp_format_bytes(cw, sizeof(cw), (double)c->cwnd);
+		fprintf(t->out, "  %3lld   %s       %s\n", (long long)c->retr, cw,
+			suffix);
+		break;
+	case C_COUNT:
+		fprintf(t->out, "  %lld  %s\n", (long long)c->count, suffix);
+		break;
+	case C_UDP_RX:
+		fprintf(t->out, "  %5.3f ms  %lld/%lld (%.2g%%)  %s\n",
+			c->jitter_s * 1000, (long long)c->lost,
+			(long long)c->total,
+			c->total > 0 ? 100.0 * c->lost / c->total : 0.0, suffix);
+		break;
+	}
+}
+
+/* One stream's interval: its line, its JSON record, its direction's sum. */
+static void ivl_stream(struct zp_test *t, int i, double a, double b,
+		       bool omitted, cJSON *arr, struct isum *sum)
+{
+	struct zp_stream *s = t->st[i];
+	struct srep *r = &rep.s[i];
+	struct cols c = { .kind = C_NONE };
+	int64_t pk = (int64_t)s->ipackets;
+	uint64_t bytes = s->ibytes;
+
+	if (r->tcp) {
+		c.kind = C_RETR_CWND;
+		c.retr = (int64_t)(r->last.total_retrans - r->retr_ivl);
+		c.cwnd = r->last.snd_cwnd;
+		r->retr_ivl = r->last.total_retrans;
+		sum->retr = (sum->retr > 0 ? sum->retr : 0) + c.retr;
+	}
+	if (t->p.udp && !s->sender) {
+		c.kind = C_UDP_RX;
+		pk = (int64_t)(s->pcount - r->pcount_ivl);
+		c.lost = s->cnt_error - r->err_ivl;
+		c.total = pk;
+		c.jitter_s = s->jitter;
+		r->pcount_ivl = s->pcount;
+		r->err_ivl = s->cnt_error;
+		sum->lost += c.lost;
+		sum->jitter += s->jitter;
+		sum->nrx++;
+	} else if (t->p.udp || t->p.rr) {
+		c.kind = C_COUNT;
+		c.count = pk;
+	}
+	sum->bytes += bytes;
+	sum->packets += (uint64_t)(pk > 0 ? pk : 0);
+	sum->sender = s->sender;
+	sum->n++;
+	s->ibytes = 0;
+	s->ipackets = 0;
+	if (arr) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(arr, o);
+		jnum(o, "socket", s->fd);
+		jtimes(o, a, b, bytes);
+		if (c.kind == C_RETR_CWND) {
+			jcount(o, "retransmits", c.retr);
+			jcount(o, "snd_cwnd", r->last.snd_cwnd);
+			jcount(o, "snd_wnd", r->last.snd_wnd);
+			jcount(o, "rtt", r->last.rtt);
+			jcount(o, "rttvar", r->last.rttvar);
+			jcount(o, "pmtu", r->last.pmtu);
+		}
+		if (c.kind == C_UDP_RX) {
+			jnum(o, "jitter_ms", c.jitter_s * 1000);
+			jnum(o, "lost_packets", (double)c.lost);
+		}
+		if (c.kind == C_UDP_RX || c.kind == C_COUNT)
+			jnum(o, "packets", (double)pk);
+		if (c.kind == C_UDP_RX)
+			jnum(o, "lost_percent", pk > 0 ? 100.0 * c.lost / pk : 0);
+		cJSON_AddBoolToObject(o, "omitted", omitted);
+		cJSON_AddBoolToObject(o, "sender", s->sender);
+	}
+	if (!t->o->json)
+		text_row(t, s->fd, role_tag(t, s->sender), a, b, bytes, &c,
+			 omitted ? " (omitted)" : "");
+}
+
+/* A direction's interval sum: its [SUM] line (with -P > 1) and record. */
+static void ivl_sum(struct zp_test *t, const struct isum *sum, double a,
+		    double b, bool omitted, cJSON *ivl, const char *key)
+{
+	struct cols c = { .kind = C_NONE };
+
+	if (sum->nrx) {
+		c.kind = C_UDP_RX;
+		c.lost = sum->lost;
+		c.total = (int64_t)sum->packets;
+		c.jitter_s = sum->jitter / sum->nrx;
+	} else if (t->p.udp || t->p.rr) {
+		c.kind = C_COUNT;
+		c.count = (int64_t)sum->packets;
+	} else if (sum->retr >= 0) {
+		c.kind = C_RETR;
+		c.retr = sum->retr;
+	}
+	if (ivl) {
+		cJSON *o = jtimes(cJSON_AddObjectToObject(ivl, key), a, b,
+				  sum->bytes);
+
+		if (c.kind == C_RETR)
+			jnum(o, "retransmits", (double)c.retr);
+		if (c.kind == C_UDP_RX) {
+			jnum(o, "jitter_ms", c.jitter_s * 1000);
+			jnum(o, "lost_packets", (double)c.lost);
+		}
+		if (c.kind == C_UDP_RX || c.kind == C_COUNT)
+			jnum(o, "packets", (double)sum->packets);
+		if (c.kind == C_UDP_RX)
+			jnum(o, "lost_percent", c.total > 0 ?
+			     100.0 * c.lost / c.total : 0);
+		cJSON_AddBoolToObject(o, "omitted", omitted);
+		cJSON_AddBoolToObject(o, "sender", sum->sender);
+	}
+	if (!t->o->json && sum->n > 1)
+		text_row(t, -1, role_tag(t, sum->sender), a, b, sum->bytes, &c,
+			 omitted ? " (omitted)" : "");
+}
+
+/* The interval from t->last_report to @now, marked omitted during -O. */
+static void report_interval(struct zp_test *t, double now, bool omitted)
+{
+	double a = t->last_report - t->t0, b = now - t->t0;
+	struct isum fwd = { .retr = -1 }, rev = { .retr = -1 };
+	cJSON *ivl = NULL, *arr = NULL;
+	bool keep;
+
+	if (b <= a)
+		return;
+	keep = t->o->json && (t->o->json_stream ||
+			      rep.ivl_records + t->nst <= ZP_MAX_IVL_RECORDS);
+	if (t->o->json && !keep)
+		rep.ivl_dropped++;
+	if (keep) {
+		ivl = cJSON_CreateObject();
+		arr = cJSON_AddArrayToObject(ivl, "streams");
+		rep.ivl_records += t->nst;
+	}
+	for (int i = 0; i < t->nst; i++)
+		tcp_sample(t, i);
+	if (!t->o->json && t->nintervals++ == 0)
+		text_ivl_header(t);
+	else if (!t->o->json && t->nst > 1)
+		fprintf(t->out, "- - - - - - - - - - - - - - - - - - - - - - - - -\n");
+	/* the client's sending direction, then the other (--bidir) */
+	for (int pass = 0; pass < 2; pass++) {
+		struct isum *sum = pass ? &rev : &fwd;
+
+		for (int i = 0; i < t->nst; i++)
+			if (client_sends(t, t->st[i]) == !pass)
+				ivl_stream(t, i, a, b, omitted, arr, sum);
+		if (sum->n)
+			ivl_sum(t, sum, a, b, omitted, ivl,
+				pass && fwd.n ? "sum_bidir_reverse" : "sum");
+	}
+	if (ivl && t->o->json_stream) {
+		json_event(t, "interval", ivl);
+		cJSON_Delete(ivl);
+	} else if (ivl) {
+		cJSON_AddItemToArray(rep.intervals, ivl);
 	}
 	if (!t->o->json)
 		fflush(t->out);
 	t->last_report = now;
 }
+
+void zp_report_interval(struct zp_test *t, double now)
+{
+	report_interval(t, now, rep.omit_end > 0);
+}
+
+/*
+ * -O ends: what ran so far is left out of every total, as iperf3 does
+ * (its clock restarts at 0; the test runs -O + -t seconds in all). The
+ * stream counters restart; sequence numbers cannot, so their values here
+ * become the base the totals subtract.
+ */
+static void omit_end(struct zp_test *t, double now)
+{
+	if (t->o->interval > 0)
+		report_interval(t, now, true);
+	rep.omit_end = 0;
+	t->t0 = now;
+	t->last_report = now;
+	zp_cpu_sample(t, false);
+	for (int i = 0; i < t->nst; i++) {
+		struct zp_stream *s = t->st[i];
+		struct srep *r = &rep.s[i];
+
+		s->bytes = s->queued = s->packets = 0;
+		s->ibytes = s->ipackets = 0;
+		s->t_first = s->t_last = 0;
+		r->pcount0 = r->pcount_ivl = s->pcount;
+		r->err0 = r->err_ivl = s->cnt_error;
+		r->ooo0 = s->outoforder;
+		r->tcp = false; /* the next sample starts the TCP totals */
+		r->rtt_sum = 0;
+		r->rtt_n = 0;
+		tcp_sample(t, i);
+	}
+	zp_hist_reset(&t->rr_lat);
+}
+
+void zp_report_tick(struct zp_test *t, double now)
+{
+	if (now < t->next_report)
+		return;
+	if (rep.omit_end && now >= rep.omit_end)
+		omit_end(t, now);
+	else if (t->o->interval > 0)
+		zp_report_interval(t, now);
+	t->next_report = t->o->interval > 0 ?
+		t->last_report + t->o->interval : INFINITY;
+	if (t->next_report < now)
+		t->next_report = now + t->o->interval;
+	if (rep.omit_end && rep.omit_end < t->next_report)
+		t->next_report = rep.omit_end;
+}
+
+/* ---- the end ---- */
 
 /* The remote's line for a stream, by iperf3 stream id. */
 static const struct zp_sres *remote_of(struct zp_test *t, int id)
@@ -209,17 +677,27 @@ void zp_results_fill(struct zp_test *t, struct zp_results *r)
 		 t->eng ? zc_engine_backend(t->eng) : "");
 	for (int i = 0; i < t->nst; i++) {
 		struct zp_stream *s = t->st[i];
+		struct srep *sr = &rep.s[i];
 		struct zp_sres *o = &r->s[r->nstreams++];
 
-		if (s->sender)
-			r->sender_has_retransmits = 0;
+		if (s->sender && r->sender_has_retransmits < 1)
+			r->sender_has_retransmits = sr->tcp ? 1 : 0;
+		if (!r->congestion[0] && !t->p.udp)
+			zp_tcp_congestion(s->fd, r->congestion,
+					  sizeof(r->congestion));
 		o->id = s->id;
 		o->bytes = s->bytes;
-		o->retransmits = s->sender ? 0 : -1;
+		o->retransmits = tcp_retrans(i);
+		o->max_snd_cwnd = sr->tcp ? sr->max_cwnd : -1;
+		o->max_snd_wnd = sr->tcp ? sr->max_wnd : -1;
+		o->max_rtt = sr->tcp ? sr->max_rtt : -1;
+		o->min_rtt = sr->tcp ? sr->min_rtt : -1;
+		o->mean_rtt = sr->tcp && sr->rtt_n ?
+			(int64_t)(sr->rtt_sum / sr->rtt_n) : -1;
 		o->jitter = s->sender ? 0 : s->jitter;
-		o->errors = s->sender ? 0 : s->cnt_error;
-		o->packets = s->sender ? (int64_t)s->pcount : (int64_t)s->pcount;
-		o->outoforder = s->outoforder;
+		o->errors = s->sender ? 0 : s->cnt_error - sr->err0;
+		o->packets = (int64_t)(s->pcount - sr->pcount0);
+		o->outoforder = s->outoforder - sr->ooo0;
 		o->start_time = 0;
 		o->end_time = s->t_last > 0 ? s->t_last : t->cpu_wall;
 		if (s->zst_valid) {
@@ -238,20 +716,16 @@ void zp_results_fill(struct zp_test *t, struct zp_results *r)
 	}
 }
 
-struct dir_sum {
+/* One direction's totals. */
+struct dsum {
 	uint64_t sent, recv;
 	double sent_s, recv_s;
+	int64_t retr;		/* -1: not measured */
 	int64_t lost, packets, ooo;
 	double jitter;
-	int n;
+	int n, nrx;
+	bool local_sends;
 };
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static double remote_cpu_s(struct zp_test *t)
 {
@@ -262,435 +736,464 @@ static double remote_cpu_s(struct zp_test *t)
 	return t->remote.cpu_total / 100 * t->cpu_wall;
 }
 
-static void json_sum(struct zp_jw *w, const char *key, double secs,
-		     uint64_t bytes, bool sender, const struct dir_sum *d,
-		     bool udp, bool recv_side)
+/* UDP fields from the receiver's view (absent when nobody received). */
+static void j_udp(cJSON *o, const struct dsum *d)
 {
-	zp_jw_obj(w, key);
-	zp_jw_num(w, "start", 0);
-	zp_jw_num(w, "end", secs);
-	zp_jw_num(w, "seconds", secs);
-	zp_jw_u64(w, "bytes", bytes);
-	zp_jw_num(w, "bits_per_second", secs > 0 ? bytes * 8 / secs : 0);
-	if (udp) {
-		zp_jw_num(w, "jitter_ms", recv_side ? d->jitter * 1000 / (d->n ? d->n : 1) : 0);
-		zp_jw_int(w, "lost_packets", d->lost);
-		zp_jw_int(w, "packets", d->packets);
-		zp_jw_num(w, "lost_percent", d->packets > 0 ?
-			  100.0 * d->lost / d->packets : 0);
-	} else if (!recv_side) {
-		zp_jw_int(w, "retransmits", 0);
+	if (!d->nrx)
+		return;
+	jnum(o, "jitter_ms", d->jitter * 1000 / d->nrx);
+	jnum(o, "lost_packets", (double)d->lost);
+	jnum(o, "packets", (double)d->packets);
+	jnum(o, "lost_percent", d->packets > 0 ? 100.0 * d->lost / d->packets : 0);
+}
+
+static void j_sum(struct zp_test *t, cJSON *end, const char *key, double secs,
+		  uint64_t bytes, const struct dsum *d, bool sent_side)
+{
+	cJSON *o = jtimes(cJSON_AddObjectToObject(end, key), 0, secs, bytes);
+
+	if (t->p.udp)
+		j_udp(o, d);
+	else if (sent_side)
+		jcount(o, "retransmits", d->retr);
+	cJSON_AddBoolToObject(o, "sender", d->local_sends);
+}
+
+/* The sender's TCP fields of a stream's end record. */
+static void j_sender_tcp(cJSON *o, int64_t retr, const struct zp_sres *x)
+{
+	jcount(o, "retransmits", retr);
+	if (!x)
+		return;
+	jcount(o, "max_snd_cwnd", x->max_snd_cwnd);
+	jcount(o, "max_snd_wnd", x->max_snd_wnd);
+	jcount(o, "max_rtt", x->max_rtt);
+	jcount(o, "min_rtt", x->min_rtt);
+	jcount(o, "mean_rtt", x->mean_rtt);
+}
+
+static cJSON *j_stream(cJSON *parent, const char *key, int fd, double secs,
+		       uint64_t bytes)
+{
+	cJSON *o = cJSON_AddObjectToObject(parent, key);
+
+	jnum(o, "socket", fd);
+	return jtimes(o, 0, secs, bytes);
+}
+
+/* One stream's end record and lines; adds it to its direction's sum. */
+static void end_stream(struct zp_test *t, int i, const struct zp_results *loc,
+		       cJSON *arr, struct dsum *d, bool retr_col)
+{
+	struct zp_stream *s = t->st[i];
+	const struct zp_sres *rs = remote_of(t, s->id), *ls = &loc->s[i];
+	double dur = t->cpu_wall;
+	uint64_t sent = s->sender ? s->bytes : rs ? rs->bytes : 0;
+	uint64_t recv = s->sender ? (rs ? rs->bytes : 0) : s->bytes;
+	double ssec = s->sender ? ls->end_time : rs ? rs->end_time : dur;
+	double rsec = s->sender ? (rs ? rs->end_time : dur) : ls->end_time;
+	const struct zp_sres *rx = s->sender ? rs : ls; /* receiver's view */
+	const struct zp_sres *tx = s->sender ? ls : rs; /* sender's */
+	int64_t retr = tx && !t->p.udp ? tx->retransmits : -1;
+	const char *tag = role_tag(t, s->sender);
+	struct cols c = { .kind = C_NONE };
+	cJSON *e = cJSON_CreateObject(), *o;
+
+	if (ssec <= 0)
+		ssec = dur;
+	if (rsec <= 0)
+		rsec = dur;
+	d->sent += sent;
+	d->recv += recv;
+	d->sent_s = fmax(d->sent_s, ssec);
+	d->recv_s = fmax(d->recv_s, rsec);
+	d->local_sends = s->sender;
+	d->n++;
+	if (retr >= 0)
+		d->retr = (d->retr > 0 ? d->retr : 0) + retr;
+	if (rx && t->p.udp && !t->o->no_control) {
+		d->lost += rx->errors > 0 ? rx->errors : 0;
+		d->packets += rx->packets > 0 ? rx->packets : 0;
+		d->jitter += rx->jitter;
+		d->ooo += rx->outoforder;
+		d->nrx++;
 	}
-	zp_jw_bool(w, "sender", sender);
-	zp_jw_end_obj(w);
+	cJSON_AddItemToArray(arr, e);
+	if (t->p.udp) {
+		o = j_stream(e, "udp", s->fd, ssec, sent);
+		if (rx && !t->o->no_control) {
+			jnum(o, "jitter_ms", rx->jitter * 1000);
+			jcount(o, "lost_packets", rx->errors);
+			jcount(o, "packets", rx->packets);
+			jnum(o, "lost_percent", rx->packets > 0 ?
+			     100.0 * rx->errors / rx->packets : 0);
+			jcount(o, "out_of_order", rx->outoforder);
+		}
+		cJSON_AddBoolToObject(o, "sender", s->sender);
+	} else {
+		o = j_stream(e, "sender", s->fd, ssec, sent);
+		j_sender_tcp(o, retr, tx);
+		cJSON_AddBoolToObject(o, "sender", s->sender);
+		o = j_stream(e, "receiver", s->fd, rsec, recv);
+		cJSON_AddBoolToObject(o, "sender", s->sender);
+	}
+	if (t->o->json)
+		return;
+	if (t->p.udp) {
+		c.kind = C_COUNT;
+		c.count = tx ? tx->packets : 0;
+	} else if (retr_col) {
+		c.kind = retr >= 0 ? C_RETR : C_NONE;
+		c.retr = retr;
+	}
+	text_row(t, s->fd, tag, 0, ssec, sent, &c, "sender");
+	if (t->o->no_control)
+		return;
+	c.kind = C_NONE;
+	if (t->p.udp && rx) {
+		c.kind = C_UDP_RX;
+		c.jitter_s = rx->jitter;
+		c.lost = rx->errors;
+		c.total = rx->packets;
+	}
+	text_row(t, s->fd, tag, 0, rsec, recv, &c, "receiver");
 }
 
-/* Opens one stream's object of "end" with the fields every kind starts with. */
-static void json_stream(struct zp_jw *w, const char *key, int fd, double secs,
-			uint64_t bytes)
+/* A direction's sums: JSON objects and [SUM] lines. */
+static void end_sums(struct zp_test *t, cJSON *end, const struct dsum *d,
+		     bool reverse, bool retr_col)
 {
-	zp_jw_obj(w, key);
-	zp_jw_int(w, "socket", fd);
-	zp_jw_num(w, "start", 0);
-	zp_jw_num(w, "end", secs);
-	zp_jw_num(w, "seconds", secs);
-	zp_jw_u64(w, "bytes", bytes);
-	zp_jw_num(w, "bits_per_second", bytes * 8 / secs);
+	const char *tag = role_tag(t, d->local_sends);
+	struct cols c = { .kind = C_NONE };
+
+	if (t->p.udp)
+		j_sum(t, end, reverse ? "sum_bidir_reverse" : "sum", d->recv_s,
+		      d->recv, d, false);
+	j_sum(t, end, reverse ? "sum_sent_bidir_reverse" : "sum_sent",
+	      d->sent_s, d->sent, d, true);
+	j_sum(t, end, reverse ? "sum_received_bidir_reverse" : "sum_received",
+	      d->recv_s, d->recv, d, false);
+	if (t->o->json || d->n < 2)
+		return;
+	if (t->p.udp) {
+		c.kind = C_COUNT;
+		c.count = d->packets;
+	} else if (retr_col && d->retr >= 0) {
+		c.kind = C_RETR;
+		c.retr = d->retr;
+	}
+	text_row(t, -1, tag, 0, d->sent_s, d->sent, &c, "sender");
+	if (t->o->no_control)
+		return;
+	c.kind = C_NONE;
+	if (t->p.udp && d->nrx) {
+		c.kind = C_UDP_RX;
+		c.jitter_s = d->jitter / d->nrx;
+		c.lost = d->lost;
+		c.total = d->packets;
+	}
+	text_row(t, -1, tag, 0, d->recv_s, d->recv, &c, "receiver");
 }
 
-static void text_line(struct zp_test *t, int fd, const char *tag, double secs,
-		      uint64_t bytes, const char *who, const struct zp_sres *u,
-		      bool udp_recv)
+static void j_rr(struct zp_test *t, cJSON *zc, double lcpu, double rcpu)
 {
-	char by[32], rt[32];
+	const struct zp_hist *h = &t->rr_lat;
+	uint64_t n = zp_hist_count(h);
+	double dur = t->cpu_wall;
+	static const double qs[] = { 0.5, 0.9, 0.99, 0.999 };
+	static const char *const qk[] = { "p50_us", "p90_us", "p99_us",
+					  "p99_9_us" };
+	cJSON *o = cJSON_AddObjectToObject(zc, "rr");
 
-	zp_format_bytes(by, sizeof(by), (double)bytes);
-	zp_format_rate(rt, sizeof(rt), secs > 0 ? bytes * 8 / secs : 0);
-	if (fd >= 0)
-		fprintf(t->out, "[%3d]%s %6.2f-%-6.2f sec  %s  %s", fd, tag, 0.0,
-			secs, by, rt);
+	jnum(o, "transactions", (double)n);
+	jnum(o, "transactions_per_sec", dur > 0 ? n / dur : 0);
+	if (!n)
+		return;
+	jnum(o, "min_us", zp_hist_min(h) * 1e6);
+	jnum(o, "mean_us", zp_hist_mean(h) * 1e6);
+	jnum(o, "stddev_us", zp_hist_stddev(h) * 1e6);
+	for (int i = 0; i < 4; i++)
+		jnum(o, qk[i], zp_hist_quantile(h, qs[i]) * 1e6);
+	jnum(o, "max_us", zp_hist_max(h) * 1e6);
+	jnum(o, "service_demand_local_us_per_tr", lcpu * 1e6 / n);
+	if (t->have_remote && t->remote.has_cpu_s)
+		jnum(o, "service_demand_remote_us_per_tr", rcpu * 1e6 / n);
+	if (t->o->json)
+		return;
+	fprintf(t->out, "RR: %llu transactions, %.0f/s\n",
+		(unsigned long long)n, dur > 0 ? n / dur : 0);
+	fprintf(t->out, "RR latency (us): min %.1f  mean %.1f  stddev %.1f  "
+		"p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n",
+		zp_hist_min(h) * 1e6, zp_hist_mean(h) * 1e6,
+		zp_hist_stddev(h) * 1e6, zp_hist_quantile(h, 0.5) * 1e6,
+		zp_hist_quantile(h, 0.9) * 1e6, zp_hist_quantile(h, 0.99) * 1e6,
+		zp_hist_quantile(h, 0.999) * 1e6, zp_hist_max(h) * 1e6);
+	if (t->have_remote && t->remote.has_cpu_s)
+		fprintf(t->out, "RR service demand: local %.2f us/tr, remote %.2f us/tr\n",
+			lcpu * 1e6 / n, rcpu * 1e6 / n);
 	else
-		fprintf(t->out, "[SUM]%s %6.2f-%-6.2f sec  %s  %s", tag, 0.0,
-			secs, by, rt);
-	if (u && udp_recv)
-		fprintf(t->out, "  %.3f ms  %lld/%lld (%.2g%%)", u->jitter * 1000,
-			(long long)u->errors, (long long)u->packets,
-			u->packets > 0 ? 100.0 * u->errors / u->packets : 0.0);
-	fprintf(t->out, "  %s\n", who);
+		fprintf(t->out, "RR service demand: local %.2f us/tr\n",
+			lcpu * 1e6 / n);
 }
 
-void zp_report_end(struct zp_test *t)
+/* zcperf's own: end.zcperf. */
+static void j_zcperf(struct zp_test *t, cJSON *end, const struct zp_results *loc,
+		     uint64_t total_rx)
 {
-	struct zp_results loc;
-	struct dir_sum fwd = { 0 }, rev = { 0 };
 	double lcpu = (t->ru1.user - t->ru0.user) + (t->ru1.sys - t->ru0.sys);
-	double rcpu = remote_cpu_s(t), dur = t->cpu_wall;
-	uint64_t lzc = 0, lzcc = 0, lcp = 0, rzc = 0, rzcc = 0, rcp = 0;
-	uint64_t vchk = 0, vcor = 0, vlost = 0, vreo = 0, total_rx = 0;
+	double rcpu = remote_cpu_s(t);
+	uint64_t l[3] = { 0 }, r[3] = { 0 }, v[4] = { 0 };
 	bool have_verify = false;
-	struct zp_jw w;
-	char by[32];
+	cJSON *zc = cJSON_AddObjectToObject(end, "zcperf"), *o;
+	char by[3][32];
 
-	zp_results_fill(t, &loc);
-	if (!t->o->json) {
-		fprintf(t->out, "- - - - - - - - - - - - - - - - - - - - - - - - -\n");
-		fprintf(t->out, "[ ID] Interval           Transfer     Bitrate%s\n",
-			t->p.udp && !t->o->no_control ?
-			"         Jitter    Lost/Total Datagrams" : "");
-	}
-	zp_jw_init(&w, false);
-	zp_jw_obj(&w, NULL);
-	zp_jw_obj(&w, "start");
-	zp_jw_arr(&w, "connected");
 	for (int i = 0; i < t->nst; i++) {
-		char l[64], r[64];
-		int lp, rp;
+		const struct zp_sres *ls = &loc->s[i];
+		const struct zp_sres *rs = remote_of(t, t->st[i]->id);
+		const struct zp_sres *rx = t->st[i]->sender ? rs : ls;
 
-		addr_str(&t->st[i]->la, l, sizeof(l), &lp);
-		addr_str(&t->st[i]->ra, r, sizeof(r), &rp);
-		zp_jw_obj(&w, NULL);
-		zp_jw_int(&w, "socket", t->st[i]->fd);
-		zp_jw_str(&w, "local_host", l);
-		zp_jw_int(&w, "local_port", lp);
-		zp_jw_str(&w, "remote_host", r);
-		zp_jw_int(&w, "remote_port", rp);
-		zp_jw_end_obj(&w);
-	}
-	zp_jw_end_arr(&w);
-	{
-		char v[64];
-		struct utsname un;
-		char sys[400];
-
-		snprintf(v, sizeof(v), "zcperf %s (iperf 3.12 protocol)", zc_version());
-		zp_jw_str(&w, "version", v);
-		uname(&un);
-		snprintf(sys, sizeof(sys), "%s %s %s %s %s", un.sysname,
-			 un.nodename, un.release, un.version, un.machine);
-		zp_jw_str(&w, "system_info", sys);
-	}
-	zp_jw_obj(&w, "timestamp");
-	{
-		char tb[64];
-		struct tm tm;
-
-		gmtime_r(&start_time, &tm);
-		strftime(tb, sizeof(tb), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-		zp_jw_str(&w, "time", tb);
-		zp_jw_int(&w, "timesecs", start_time);
-	}
-	zp_jw_end_obj(&w);
-	if (!t->is_server) {
-		zp_jw_obj(&w, "connecting_to");
-		zp_jw_str(&w, "host", start_host);
-		zp_jw_int(&w, "port", start_port);
-		zp_jw_end_obj(&w);
-	}
-	zp_jw_str(&w, "cookie", t->cookie);
-	zp_jw_obj(&w, "test_start");
-	zp_jw_str(&w, "protocol", t->p.udp ? "UDP" : "TCP");
-	zp_jw_int(&w, "num_streams", t->p.parallel);
-	zp_jw_int(&w, "blksize", t->p.len);
-	zp_jw_int(&w, "omit", 0);
-	zp_jw_int(&w, "duration", t->p.time);
-	zp_jw_u64(&w, "bytes", t->p.num);
-	zp_jw_int(&w, "blocks", 0);
-	zp_jw_int(&w, "reverse", t->p.reverse);
-	zp_jw_int(&w, "tos", 0);
-	zp_jw_u64(&w, "target_bitrate", t->p.bandwidth);
-	zp_jw_int(&w, "bidir", t->p.bidir);
-	zp_jw_end_obj(&w);
-	zp_jw_end_obj(&w);
-	/* intervals */
-	zp_jw_arr(&w, "intervals");
-	for (int k = 0; k < nivl; k++) {
-		struct ivl *iv = &ivls[k];
-		double d = iv->end - iv->start;
-		uint64_t sb = 0;
-
-		zp_jw_obj(&w, NULL);
-		zp_jw_arr(&w, "streams");
-		for (int i = 0; i < t->nst; i++) {
-			zp_jw_obj(&w, NULL);
-			zp_jw_int(&w, "socket", t->st[i]->fd);
-			zp_jw_num(&w, "start", iv->start);
-			zp_jw_num(&w, "end", iv->end);
-			zp_jw_num(&w, "seconds", d);
-			zp_jw_u64(&w, "bytes", iv->bytes[i]);
-			zp_jw_num(&w, "bits_per_second", d > 0 ? iv->bytes[i] * 8 / d : 0);
-			if (t->p.udp || t->p.rr)
-				zp_jw_u64(&w, "packets", iv->packets[i]);
-			zp_jw_bool(&w, "omitted", false);
-			zp_jw_bool(&w, "sender", t->st[i]->sender);
-			zp_jw_end_obj(&w);
-			sb += iv->bytes[i];
-		}
-		zp_jw_end_arr(&w);
-		zp_jw_obj(&w, "sum");
-		zp_jw_num(&w, "start", iv->start);
-		zp_jw_num(&w, "end", iv->end);
-		zp_jw_num(&w, "seconds", d);
-		zp_jw_u64(&w, "bytes", sb);
-		zp_jw_num(&w, "bits_per_second", d > 0 ? sb * 8 / d : 0);
-		zp_jw_bool(&w, "omitted", false);
-		zp_jw_bool(&w, "sender", t->nst && t->st[0]->sender);
-		zp_jw_end_obj(&w);
-		zp_jw_end_obj(&w);
-	}
-	zp_jw_end_arr(&w);
-	/* end */
-	zp_jw_obj(&w, "end");
-	zp_jw_arr(&w, "streams");
-	for (int i = 0; i < t->nst; i++) {
-		struct zp_stream *s = t->st[i];
-		const struct zp_sres *rs = remote_of(t, s->id);
-		const struct zp_sres *ls = &loc.s[i];
-		uint64_t sent = s->sender ? s->bytes : rs ? rs->bytes : 0;
-		uint64_t recv = s->sender ? (rs ? rs->bytes : 0) : s->bytes;
-		double ssec = s->sender ? ls->end_time : rs ? rs->end_time : dur;
-		double rsec = s->sender ? (rs ? rs->end_time : dur) : ls->end_time;
-		const struct zp_sres *rx = s->sender ? rs : ls; /* receiver's view */
-		/* the client's forward direction is "client sends" */
-		bool client_sends = t->is_server ? !s->sender : s->sender;
-		struct dir_sum *d = client_sends ? &fwd : &rev;
-
-		if (ssec <= 0)
-			ssec = dur;
-		if (rsec <= 0)
-			rsec = dur;
-		d->sent += sent;
-		d->recv += recv;
-		d->sent_s = fmax(d->sent_s, ssec);
-		d->recv_s = fmax(d->recv_s, rsec);
-		total_rx += t->o->no_control ? sent : recv;
-		if (rx) {
-			d->lost += rx->errors > 0 ? rx->errors : 0;
-			d->packets += rx->packets > 0 ? rx->packets : 0;
-			d->jitter += rx->jitter;
-			d->ooo += rx->outoforder;
-			d->n++;
-			if (rx->has_verify) {
-				have_verify = true;
-				vchk += rx->v_checked;
-				vcor += rx->v_corrupt;
-				vlost += rx->v_lost;
-				vreo += rx->v_reordered;
-			}
-		}
 		if (ls->has_zc) {
-			lzc += ls->bytes_zc;
-			lzcc += ls->bytes_zc_copied;
-			lcp += ls->bytes_copied;
+			l[0] += ls->bytes_zc;
+			l[1] += ls->bytes_zc_copied;
+			l[2] += ls->bytes_copied;
 		}
 		if (rs && rs->has_zc) {
-			rzc += rs->bytes_zc;
-			rzcc += rs->bytes_zc_copied;
-			rcp += rs->bytes_copied;
+			r[0] += rs->bytes_zc;
+			r[1] += rs->bytes_zc_copied;
+			r[2] += rs->bytes_copied;
 		}
-		zp_jw_obj(&w, NULL);
-		if (t->p.udp) {
-			json_stream(&w, "udp", s->fd, ssec, sent);
-			zp_jw_num(&w, "jitter_ms", rx ? rx->jitter * 1000 : 0);
-			zp_jw_int(&w, "lost_packets", rx ? rx->errors : 0);
-			zp_jw_int(&w, "packets", rx ? rx->packets : 0);
-			zp_jw_num(&w, "lost_percent", rx && rx->packets > 0 ?
-				  100.0 * rx->errors / rx->packets : 0);
-			zp_jw_int(&w, "out_of_order", rx ? rx->outoforder : 0);
-			zp_jw_bool(&w, "sender", s->sender);
-			zp_jw_end_obj(&w);
-		} else {
-			json_stream(&w, "sender", s->fd, ssec, sent);
-			zp_jw_int(&w, "retransmits", 0);
-			zp_jw_bool(&w, "sender", s->sender);
-			zp_jw_end_obj(&w);
-			json_stream(&w, "receiver", s->fd, rsec, recv);
-			zp_jw_bool(&w, "sender", s->sender);
-			zp_jw_end_obj(&w);
-		}
-		zp_jw_end_obj(&w);
-		if (!t->o->json) {
-			const char *tag = role_tag(t, s);
-
-			text_line(t, s->fd, tag, ssec, sent, "sender", NULL, false);
-			if (!t->o->no_control)
-				text_line(t, s->fd, tag, rsec, recv, "receiver",
-					  rx, t->p.udp);
+		if (rx && rx->has_verify) {
+			have_verify = true;
+			v[0] += rx->v_checked;
+			v[1] += rx->v_corrupt;
+			v[2] += rx->v_lost;
+			v[3] += rx->v_reordered;
 		}
 	}
-	zp_jw_end_arr(&w);
-	{
-		/* client's forward direction first, as iperf3 does */
-		struct dir_sum *a = &fwd, *b = &rev;
-		bool fwd_sender = !t->is_server;
-
-		if (!t->p.bidir && t->p.reverse) {
-			a = &rev;
-			b = NULL;
-			fwd_sender = t->is_server;
-		} else if (!t->p.bidir) {
-			b = NULL;
-		}
-		if (t->p.udp)
-			json_sum(&w, "sum", a->recv_s, a->recv, fwd_sender, a, true, true);
-		json_sum(&w, "sum_sent", a->sent_s, a->sent, fwd_sender, a, t->p.udp, false);
-		json_sum(&w, "sum_received", a->recv_s, a->recv, fwd_sender, a, t->p.udp, true);
-		if (b) {
-			json_sum(&w, "sum_sent_bidir_reverse", b->sent_s, b->sent,
-				 !fwd_sender, b, t->p.udp, false);
-			json_sum(&w, "sum_received_bidir_reverse", b->recv_s,
-				 b->recv, !fwd_sender, b, t->p.udp, true);
-		}
-		if (!t->o->json && t->nst > 1) {
-			text_line(t, -1, "", a->sent_s, a->sent, "sender", NULL, false);
-			if (!t->o->no_control)
-				text_line(t, -1, "", a->recv_s, a->recv,
-					  "receiver", NULL, false);
-			if (b) {
-				text_line(t, -1, "", b->sent_s, b->sent, "sender", NULL, false);
-				text_line(t, -1, "", b->recv_s, b->recv, "receiver", NULL, false);
-			}
-		}
+	cJSON_AddStringToObject(zc, "backend", loc->backend);
+	cJSON_AddStringToObject(zc, "zc", t->zc == ZC_TX_OFF ? "off" :
+				t->zc == ZC_TX_ON ? "on" : "auto");
+	cJSON_AddBoolToObject(zc, "fixed", t->fixed > 0);
+	jnum(zc, "inflight", t->inflight);
+	jnum(zc, "read_depth", t->read_depth);
+	cJSON_AddStringToObject(zc, "remote_backend", t->remote.backend);
+	cJSON_AddBoolToObject(zc, "no_control", t->o->no_control);
+	if (rep.ivl_dropped)
+		jnum(zc, "intervals_dropped", (double)rep.ivl_dropped);
+	o = cJSON_AddObjectToObject(zc, "local");
+	jnum(o, "cpu_user_s", loc->cpu_user_s);
+	jnum(o, "cpu_sys_s", loc->cpu_sys_s);
+	if (total_rx)
+		jnum(o, "service_demand_us_per_kib", lcpu * 1e6 / (total_rx / 1024.0));
+	jnum(o, "bytes_zc", (double)l[0]);
+	jnum(o, "bytes_zc_copied", (double)l[1]);
+	jnum(o, "bytes_copied", (double)l[2]);
+	o = cJSON_AddObjectToObject(zc, "remote");
+	cJSON_AddBoolToObject(o, "zcperf", t->remote.has_cpu_s);
+	if (t->have_remote) {
+		jnum(o, "cpu_s", rcpu);
+		if (total_rx)
+			jnum(o, "service_demand_us_per_kib",
+			     rcpu * 1e6 / (total_rx / 1024.0));
 	}
-	zp_jw_obj(&w, "cpu_utilization_percent");
-	zp_jw_num(&w, "host_total", loc.cpu_total);
-	zp_jw_num(&w, "host_user", loc.cpu_user);
-	zp_jw_num(&w, "host_system", loc.cpu_sys);
-	zp_jw_num(&w, "remote_total", t->remote.cpu_total);
-	zp_jw_num(&w, "remote_user", t->remote.cpu_user);
-	zp_jw_num(&w, "remote_system", t->remote.cpu_sys);
-	zp_jw_end_obj(&w);
-	/* zcperf's own */
-	zp_jw_obj(&w, "zcperf");
-	zp_jw_str(&w, "backend", loc.backend);
-	zp_jw_str(&w, "zc", t->zc == ZC_TX_OFF ? "off" : t->zc == ZC_TX_ON ?
-		  "on" : "auto");
-	zp_jw_bool(&w, "fixed", t->fixed > 0);
-	zp_jw_int(&w, "inflight", t->inflight);
-	zp_jw_int(&w, "read_depth", t->read_depth);
-	zp_jw_str(&w, "remote_backend", t->remote.backend);
-	zp_jw_bool(&w, "no_control", t->o->no_control);
-	zp_jw_obj(&w, "local");
-	zp_jw_num(&w, "cpu_user_s", loc.cpu_user_s);
-	zp_jw_num(&w, "cpu_sys_s", loc.cpu_sys_s);
-	zp_jw_num(&w, "service_demand_us_per_kib",
-		  total_rx ? lcpu * 1e6 / (total_rx / 1024.0) : 0);
-	zp_jw_u64(&w, "bytes_zc", lzc);
-	zp_jw_u64(&w, "bytes_zc_copied", lzcc);
-	zp_jw_u64(&w, "bytes_copied", lcp);
-	zp_jw_end_obj(&w);
-	zp_jw_obj(&w, "remote");
-	zp_jw_bool(&w, "zcperf", t->remote.has_cpu_s);
-	zp_jw_num(&w, "cpu_s", rcpu);
-	zp_jw_num(&w, "service_demand_us_per_kib",
-		  total_rx ? rcpu * 1e6 / (total_rx / 1024.0) : 0);
-	zp_jw_u64(&w, "bytes_zc", rzc);
-	zp_jw_u64(&w, "bytes_zc_copied", rzcc);
-	zp_jw_u64(&w, "bytes_copied", rcp);
-	zp_jw_end_obj(&w);
+	if (t->remote.has_cpu_s) {
+		jnum(o, "bytes_zc", (double)r[0]);
+		jnum(o, "bytes_zc_copied", (double)r[1]);
+		jnum(o, "bytes_copied", (double)r[2]);
+	}
 	if (have_verify) {
-		zp_jw_obj(&w, "verify");
-		zp_jw_u64(&w, "checked", vchk);
-		zp_jw_u64(&w, "corrupt", vcor);
-		zp_jw_u64(&w, "lost", vlost);
-		zp_jw_u64(&w, "reordered", vreo);
-		zp_jw_end_obj(&w);
+		o = cJSON_AddObjectToObject(zc, "verify");
+		jnum(o, "checked", (double)v[0]);
+		jnum(o, "corrupt", (double)v[1]);
+		jnum(o, "lost", (double)v[2]);
+		jnum(o, "reordered", (double)v[3]);
 	}
-	if (t->p.rr && !t->is_server) {
-		size_t n = 0;
-		double *all;
-
-		for (int i = 0; i < t->nst; i++)
-			n += t->st[i]->nlat;
-		all = n ? malloc(n * sizeof(*all)) : NULL;
-		zp_jw_obj(&w, "rr");
-		zp_jw_u64(&w, "transactions", n);
-		zp_jw_num(&w, "transactions_per_sec", dur > 0 ? n / dur : 0);
-		if (all) {
-			size_t k = 0;
-
-			for (int i = 0; i < t->nst; i++)
-				for (size_t j = 0; j < t->st[i]->nlat; j++)
-					all[k++] = t->st[i]->lat[j];
-			qsort(all, n, sizeof(*all), cmp_double);
-			zp_jw_num(&w, "p50_us", all[n / 2] * 1e6);
-			zp_jw_num(&w, "p90_us", all[n * 9 / 10] * 1e6);
-			zp_jw_num(&w, "p99_us", all[n * 99 / 100] * 1e6);
-			zp_jw_num(&w, "max_us", all[n - 1] * 1e6);
-			if (!t->o->json)
-				fprintf(t->out, "RR: %zu transactions, %.0f/s, latency p50 %.1f us, p90 %.1f us, p99 %.1f us\n",
-					n, n / dur, all[n / 2] * 1e6,
-					all[n * 9 / 10] * 1e6, all[n * 99 / 100] * 1e6);
-			free(all);
-		}
-		zp_jw_end_obj(&w);
-	}
-	zp_jw_end_obj(&w);
-	if (t->fail)
-		zp_jw_str(&w, "error", t->fail);
-	zp_jw_end_obj(&w);
-	zp_jw_end_obj(&w);
-	if (t->o->json) {
-		if (w.buf)
-			fprintf(t->out, "%s\n", w.buf);
-	} else {
+	if (!t->o->json) {
 		bool snd = t->is_server ? t->p.reverse : !t->p.reverse;
 
 		if (t->o->no_control) {
 			fprintf(t->out, "CPU Utilization: local/sender %.1f%% (%.1f%%u/%.1f%%s), no remote\n",
-				loc.cpu_total, loc.cpu_user, loc.cpu_sys);
+				loc->cpu_total, loc->cpu_user, loc->cpu_sys);
 			fprintf(t->out, "No control channel (--no-control): the receiver's side is not known\n");
-			fprintf(t->out, "Service demand: local %.3f us/KiB sent\n",
-				total_rx ? lcpu * 1e6 / (total_rx / 1024.0) : 0);
-		} else {
+			if (total_rx)
+				fprintf(t->out, "Service demand: local %.3f us/KiB sent\n",
+					lcpu * 1e6 / (total_rx / 1024.0));
+		} else if (!t->p.rr) {
 			fprintf(t->out, "CPU Utilization: local/%s %.1f%% (%.1f%%u/%.1f%%s), remote/%s %.1f%% (%.1f%%u/%.1f%%s)\n",
-				snd ? "sender" : "receiver", loc.cpu_total,
-				loc.cpu_user, loc.cpu_sys,
+				snd ? "sender" : "receiver", loc->cpu_total,
+				loc->cpu_user, loc->cpu_sys,
 				snd ? "receiver" : "sender", t->remote.cpu_total,
 				t->remote.cpu_user, t->remote.cpu_sys);
-			fprintf(t->out, "Service demand: local %.3f us/KiB, remote %.3f us/KiB\n",
-				total_rx ? lcpu * 1e6 / (total_rx / 1024.0) : 0,
-				total_rx ? rcpu * 1e6 / (total_rx / 1024.0) : 0);
+			if (total_rx)
+				fprintf(t->out, "Service demand: local %.3f us/KiB, remote %.3f us/KiB\n",
+					lcpu * 1e6 / (total_rx / 1024.0),
+					rcpu * 1e6 / (total_rx / 1024.0));
 		}
-		zp_format_bytes(by, sizeof(by), (double)lzc);
-		fprintf(t->out, "Zero-copy (local, %s): %s sent zero-copy, ", loc.backend, by);
-		zp_format_bytes(by, sizeof(by), (double)lzcc);
-		fprintf(t->out, "%s copied by the kernel, ", by);
-		zp_format_bytes(by, sizeof(by), (double)lcp);
-		fprintf(t->out, "%s copied by zcperf's send path\n", by);
+		zp_format_bytes(by[0], sizeof(by[0]), (double)l[0]);
+		zp_format_bytes(by[1], sizeof(by[1]), (double)l[1]);
+		zp_format_bytes(by[2], sizeof(by[2]), (double)l[2]);
+		fprintf(t->out, "Zero-copy (local, %s): %s sent zero-copy, %s copied by the kernel, %s copied by zcperf's send path\n",
+			loc->backend, by[0], by[1], by[2]);
 		if (have_verify)
 			fprintf(t->out, "Verify: %llu bytes checked, %llu corrupt, %llu lost, %llu reordered\n",
-				(unsigned long long)vchk, (unsigned long long)vcor,
-				(unsigned long long)vlost, (unsigned long long)vreo);
+				(unsigned long long)v[0], (unsigned long long)v[1],
+				(unsigned long long)v[2], (unsigned long long)v[3]);
+	}
+	if (t->p.rr && !t->is_server)
+		j_rr(t, zc, lcpu, rcpu);
+}
+
+static void j_congestion(struct zp_test *t, cJSON *end,
+			 const struct zp_results *loc)
+{
+	bool local_sends = t->is_server ? t->p.reverse : !t->p.reverse;
+	const char *l = loc->congestion[0] ? loc->congestion : NULL;
+	const char *r = t->remote.congestion[0] ? t->remote.congestion : NULL;
+
+	if (t->p.udp)
+		return;
+	if (local_sends ? l : r)
+		cJSON_AddStringToObject(end, "sender_tcp_congestion",
+					local_sends ? l : r);
+	if (local_sends ? r : l)
+		cJSON_AddStringToObject(end, "receiver_tcp_congestion",
+					local_sends ? r : l);
+}
+
+/* Takes the server's report that came with the results (a client that
+ * asked --get-server-output); printed at the end. */
+void zp_report_server_output(char *text, bool is_json)
+{
+	free(rep.own);
+	rep.own = text;
+	rep.own_json = is_json;
+}
+
+const char *zp_report_own(bool *is_json)
+{
+	*is_json = rep.own_json;
+	return rep.own;
+}
+
+void zp_report_end(struct zp_test *t)
+{
+	struct zp_results *loc = malloc(sizeof(*loc));
+	struct dsum d[2] = { { .retr = -1 }, { .retr = -1 } };
+	bool retr_col, capture = t->is_server && t->p.get_server_output;
+	uint64_t total_rx = 0;
+	cJSON *doc, *end, *arr, *o;
+
+	if (rep.ended || !loc) {
+		free(loc);
+		return;
+	}
+	rep.ended = true;
+	zp_results_fill(t, loc);
+	retr_col = !t->p.udp && (any_tcp_sender(t) ||
+				 (t->have_remote && t->remote.sender_has_retransmits == 1));
+	if (!t->o->json) {
+		fprintf(t->out, "- - - - - - - - - - - - - - - - - - - - - - - - -\n");
+		fprintf(t->out, "[ ID]%s Interval           Transfer     Bitrate%s\n",
+			t->p.bidir ? "[Role]" : "",
+			t->p.udp && !t->o->no_control ?
+			"         Jitter    Lost/Total Datagrams" :
+			retr_col ? "         Retr" : "");
+	}
+	doc = cJSON_CreateObject();
+	if (!rep.start && rep.began)
+		rep.start = build_start(t);
+	if (rep.start && !t->o->json_stream)
+		cJSON_AddItemReferenceToObject(doc, "start", rep.start);
+	if (rep.intervals)
+		cJSON_AddItemReferenceToObject(doc, "intervals", rep.intervals);
+	else if (!t->o->json_stream)
+		cJSON_AddArrayToObject(doc, "intervals");
+	end = cJSON_AddObjectToObject(doc, "end");
+	arr = cJSON_AddArrayToObject(end, "streams");
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < t->nst; i++)
+			if (client_sends(t, t->st[i]) == !pass)
+				end_stream(t, i, loc, arr, &d[pass], retr_col);
+		if (d[pass].n)
+			end_sums(t, end, &d[pass], pass && d[0].n, retr_col);
+		total_rx += t->o->no_control ? d[pass].sent : d[pass].recv;
+	}
+	o = cJSON_AddObjectToObject(end, "cpu_utilization_percent");
+	jnum(o, "host_total", loc->cpu_total);
+	jnum(o, "host_user", loc->cpu_user);
+	jnum(o, "host_system", loc->cpu_sys);
+	if (t->have_remote) {
+		jnum(o, "remote_total", t->remote.cpu_total);
+		jnum(o, "remote_user", t->remote.cpu_user);
+		jnum(o, "remote_system", t->remote.cpu_sys);
+	}
+	j_congestion(t, end, loc);
+	j_zcperf(t, end, loc, total_rx);
+	if (t->o->title)
+		cJSON_AddStringToObject(doc, "title", t->o->title);
+	if (rep.own && !t->is_server) {
+		if (rep.own_json)
+			cJSON_AddItemToObject(doc, "server_output_json",
+					      cJSON_Parse(rep.own));
+		else
+			cJSON_AddStringToObject(doc, "server_output_text", rep.own);
+	}
+	if (t->fail)
+		cJSON_AddStringToObject(doc, "error", t->fail);
+	if (t->o->json_stream) {
+		json_event(t, "end", end);
+	} else if (t->o->json) {
+		char *s = cJSON_Print(doc);
+
+		if (s)
+			fprintf(t->out, "%s\n", s);
+		if (capture) {
+			free(rep.own);
+			rep.own = s;
+			rep.own_json = true;
+		} else {
+			free(s);
+		}
+	} else {
 		if (t->fail)
 			fprintf(t->out, "zcperf: error - %s\n", t->fail);
+		if (rep.own && !t->is_server)
+			fprintf(t->out, "\nServer output:\n%s\n", rep.own);
 		if (!t->is_server)
 			fprintf(t->out, "\niperf Done.\n");
 	}
 	fflush(t->out);
-	zp_jw_free(&w);
-	free(ivls);
-	ivls = NULL;
-	nivl = 0;
+	if (capture && !t->o->json) {
+		free(rep.own);
+		rep.own = zp_output_capture_take();
+		rep.own_json = false;
+	}
+	cJSON_Delete(doc);
+	free(loc);
 }
 
 void zp_report_error(struct zp_test *t, const char *msg)
 {
-	if (t->o->json) {
-		struct zp_jw w;
+	if (t->o->json_stream) {
+		cJSON *s = cJSON_CreateString(msg);
 
-		zp_jw_init(&w, false);
-		zp_jw_obj(&w, NULL);
-		zp_jw_obj(&w, "start");
-		zp_jw_end_obj(&w);
-		zp_jw_arr(&w, "intervals");
-		zp_jw_end_arr(&w);
-		zp_jw_obj(&w, "end");
-		zp_jw_end_obj(&w);
-		zp_jw_str(&w, "error", msg);
-		zp_jw_end_obj(&w);
-		if (w.buf)
-			fprintf(t->out, "%s\n", w.buf);
-		zp_jw_free(&w);
+		json_event(t, "error", s);
+		cJSON_Delete(s);
+	} else if (t->o->json) {
+		cJSON *doc = cJSON_CreateObject();
+		char *s;
+
+		cJSON_AddObjectToObject(doc, "start");
+		cJSON_AddArrayToObject(doc, "intervals");
+		cJSON_AddObjectToObject(doc, "end");
+		if (t->o->title)
+			cJSON_AddStringToObject(doc, "title", t->o->title);
+		cJSON_AddStringToObject(doc, "error", msg);
+		s = cJSON_Print(doc);
+		if (s)
+			fprintf(t->out, "%s\n", s);
+		free(s);
+		cJSON_Delete(doc);
 	} else {
 		fprintf(stderr, "zcperf: error - %s\n", msg);
 	}

@@ -333,14 +333,15 @@ static void got_test_end(struct srv *s)
 		return;
 	}
 	t->phase = ZP_PH_RESULTS;
-	expect_msg(s, ZP_RX_JSON, ctl_timeout(s));
+	expect_msg(s, ZP_RX_RESULTS, ctl_timeout(s));
 }
 
 static void got_results(struct srv *s)
 {
 	struct zp_test *t = &s->t;
 	struct zp_results r;
-	const char *err = NULL;
+	const char *err = NULL, *own;
+	bool own_json = false;
 	char *js;
 	size_t len;
 
@@ -350,8 +351,12 @@ static void got_results(struct srv *s)
 	}
 	t->have_remote = true;
 	zp_rx_reset(&t->rx);
+	/* --get-server-output: our report goes with the results */
+	if (t->p.get_server_output)
+		zp_report_end(t);
+	own = zp_report_own(&own_json);
 	zp_results_fill(t, &r);
-	if (zp_results_encode(&r, &js, &len) < 0) {
+	if (zp_results_encode(&r, own, own_json, &js, &len) < 0) {
 		end_test(s, "out of memory");
 		return;
 	}

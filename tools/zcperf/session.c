@@ -41,6 +41,8 @@ void zp_test_choose(struct zp_test *t)
 	 * (docs/PERFORMANCE.md, "zcperf sweep on the ifb path"). Where the
 	 * kernel copies anyway, auto copies, from the pool as from the heap.
 	 */
+	if (t->zc < 0 && !getenv("ZCAIO_TX_ZCOPY"))
+		t->zc = ZC_TX_AUTO; /* the library's default: the same mode */
 	if (t->fixed < 0 && t->zc == ZC_TX_AUTO) {
 		t->fixed = 1;
 		t->fixed_implied = true;
@@ -74,8 +76,8 @@ int zp_test_start_streams(struct zp_test *t, char *err, size_t errlen)
 	t->phase = ZP_PH_RUNNING;
 	t->t0 = zp_now();
 	t->last_report = t->t0;
-	t->next_report = t->o->interval > 0 ? t->t0 + t->o->interval : INFINITY;
 	zp_cpu_sample(t, false);
+	zp_report_begin(t);
 	ret = zp_streams_start(t);
 	if (ret < 0) {
 		snprintf(err, errlen, "starting streams: %s%s", zc_strerror(ret),
@@ -94,12 +96,7 @@ int zp_test_tick(struct zp_test *t, int max_ms)
 
 	if (t->phase != ZP_PH_RUNNING)
 		return wait_ms;
-	if (t->next_report <= now) {
-		zp_report_interval(t, now);
-		t->next_report += t->o->interval;
-		if (t->next_report < now)
-			t->next_report = now + t->o->interval;
-	}
+	zp_report_tick(t, now);
 	{
 		double until = fmin(t->next_report,
 				    t->t0 + (t->p.time ? t->p.time : 1e9));

@@ -514,18 +514,7 @@ static void rr_reply(struct zp_stream *s)
 	double now = zp_now();
 
 	if (!t->is_server) {
-		if (s->nlat == s->lat_cap) {
-			size_t cap = s->lat_cap ? s->lat_cap * 2 : 4096;
-			double *nl = cap <= (1u << 24) ?
-				realloc(s->lat, cap * sizeof(*nl)) : NULL;
-
-			if (nl) {
-				s->lat = nl;
-				s->lat_cap = cap;
-			}
-		}
-		if (s->nlat < s->lat_cap)
-			s->lat[s->nlat++] = now - s->rr_sent_at;
+		zp_hist_add(&t->rr_lat, now - s->rr_sent_at);
 		s->packets++;
 		s->ipackets++;
 		if (t->phase != ZP_PH_RUNNING || zp_test_done_sending(t, now) ||
@@ -677,7 +666,6 @@ void zp_streams_free(struct zp_test *t)
 		for (int j = 0; s->rbufs && j < s->nrbufs; j++)
 			free(s->rbufs[j].buf);
 		free(s->rbufs);
-		free(s->lat);
 		if (s->fd >= 0)
 			close(s->fd);
 		free(s);

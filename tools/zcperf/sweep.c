@@ -11,8 +11,8 @@
  * gnuplot (PREFIX.gp is the script) when gnuplot is installed.
  */
 #include "zcperf.h"
-#include "json.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -271,37 +271,33 @@ static int run_child(struct sweep *w, char **args, char *out, size_t cap,
 	return 0;
 }
 
-static double num_at(const struct zp_jdoc *d, int obj, const char *path)
+static double num_at(const cJSON *d, const char *path)
 {
 	char buf[128], *save = NULL, *k;
-	int at = obj;
+	const cJSON *at = d;
 
 	snprintf(buf, sizeof(buf), "%s", path);
-	for (k = strtok_r(buf, ".", &save); k && at >= 0; k = strtok_r(NULL, ".", &save))
-		at = zp_json_get(d, at, k);
-	if (at < 0)
-		return NAN;
-	if (zp_json_node(d, at)->type == ZP_JBOOL)
-		return zp_json_node(d, at)->b;
-	return zp_json_node(d, at)->type == ZP_JNUM ? zp_json_node(d, at)->num : NAN;
+	for (k = strtok_r(buf, ".", &save); k && at; k = strtok_r(NULL, ".", &save))
+		at = cJSON_GetObjectItemCaseSensitive(at, k);
+	if (cJSON_IsBool(at))
+		return cJSON_IsTrue(at);
+	return cJSON_IsNumber(at) ? at->valuedouble : NAN;
 }
 
-static const char *str_at(const struct zp_jdoc *d, int obj, const char *key)
+static const char *str_at(const cJSON *d, const char *key)
 {
-	int at = zp_json_get(d, obj, key);
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(d, key);
 
-	return at >= 0 && zp_json_node(d, at)->type == ZP_JSTR ?
-		zp_json_node(d, at)->str : NULL;
+	return cJSON_IsString(at) ? at->valuestring : NULL;
 }
 
 /* One client run of @size bytes in @mode. */
 static int run_one(struct sweep *w, uint32_t size, int mode, struct sw_run *r,
 		   char *msg, size_t msglen)
 {
-	static struct zp_jdoc doc; /* large: not on the stack */
 	static char out[SW_OUT_MAX + 1];
+	cJSON *doc;
 	char *args[SW_MAX_ARGS + 16], lbuf[16];
-	const char *err = NULL;
 	double sb, ss, rb, rs, lcpu, rcpu, bytes, secs;
 	bool noctl, rev;
 	size_t len = 0;
@@ -329,46 +325,46 @@ static int run_one(struct sweep *w, uint32_t size, int mode, struct sw_run *r,
 		return -1;
 	}
 	out[len] = 0;
-	if (zp_json_parse(&doc, out, len, &err) < 0) {
-		snprintf(msg, msglen, "run exited with status %d, output not JSON (%s)",
-			 WIFEXITED(st) ? WEXITSTATUS(st) : -1, err ? err : "?");
-		zp_json_free(&doc);
+	doc = cJSON_ParseWithLength(out, len);
+	if (!doc) {
+		snprintf(msg, msglen, "run exited with status %d, output not JSON",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 		return -1;
 	}
-	if (str_at(&doc, 0, "error")) {
-		snprintf(msg, msglen, "%s", str_at(&doc, 0, "error"));
-		zp_json_free(&doc);
+	if (str_at(doc, "error")) {
+		snprintf(msg, msglen, "%s", str_at(doc, "error"));
+		cJSON_Delete(doc);
 		return -1;
 	}
-	noctl = num_at(&doc, 0, "end.zcperf.no_control") == 1;
-	rev = num_at(&doc, 0, "start.test_start.reverse") == 1;
-	sb = num_at(&doc, 0, "end.sum_sent.bytes");
-	ss = num_at(&doc, 0, "end.sum_sent.seconds");
-	rb = num_at(&doc, 0, "end.sum_received.bytes");
-	rs = num_at(&doc, 0, "end.sum_received.seconds");
-	lcpu = num_at(&doc, 0, "end.zcperf.local.cpu_user_s") +
-	       num_at(&doc, 0, "end.zcperf.local.cpu_sys_s");
-	rcpu = num_at(&doc, 0, "end.zcperf.remote.cpu_s");
-	if (noctl || !(num_at(&doc, 0, "end.zcperf.remote.zcperf") == 1))
+	noctl = num_at(doc, "end.zcperf.no_control") == 1;
+	rev = num_at(doc, "start.test_start.reverse") == 1;
+	sb = num_at(doc, "end.sum_sent.bytes");
+	ss = num_at(doc, "end.sum_sent.seconds");
+	rb = num_at(doc, "end.sum_received.bytes");
+	rs = num_at(doc, "end.sum_received.seconds");
+	lcpu = num_at(doc, "end.zcperf.local.cpu_user_s") +
+	       num_at(doc, "end.zcperf.local.cpu_sys_s");
+	rcpu = num_at(doc, "end.zcperf.remote.cpu_s");
+	if (noctl || !(num_at(doc, "end.zcperf.remote.zcperf") == 1))
 		rcpu = NAN; /* no peer, or an iperf3 peer: only its percent */
 	/* a sink reports what was sent; with a receiver, what arrived */
 	bytes = noctl ? sb : rb;
 	secs = noctl ? ss : rs;
 	if (!(bytes > 0) || !(secs > 0)) {
 		snprintf(msg, msglen, "run moved no bytes");
-		zp_json_free(&doc);
+		cJSON_Delete(doc);
 		return -1;
 	}
 	r->gbps = bytes * 8 / secs / 1e9;
 	r->snd_cpu = (rev ? rcpu : lcpu) / (bytes / 1073741824.0);
 	r->rcv_cpu = noctl ? NAN : (rev ? lcpu : rcpu) / (bytes / 1073741824.0);
-	r->bytes_zc = (uint64_t)num_at(&doc, 0, rev ? "end.zcperf.remote.bytes_zc" :
+	r->bytes_zc = (uint64_t)num_at(doc, rev ? "end.zcperf.remote.bytes_zc" :
 				       "end.zcperf.local.bytes_zc");
-	r->bytes_zc_copied = (uint64_t)num_at(&doc, 0, rev ?
+	r->bytes_zc_copied = (uint64_t)num_at(doc, rev ?
 		"end.zcperf.remote.bytes_zc_copied" : "end.zcperf.local.bytes_zc_copied");
-	r->bytes_copied = (uint64_t)num_at(&doc, 0, rev ?
+	r->bytes_copied = (uint64_t)num_at(doc, rev ?
 		"end.zcperf.remote.bytes_copied" : "end.zcperf.local.bytes_copied");
-	zp_json_free(&doc);
+	cJSON_Delete(doc);
 	return 0;
 }
 
@@ -484,84 +480,83 @@ static int write_csv(struct sweep *w)
 	return 0;
 }
 
-static void jw_num_or_null(struct zp_jw *j, const char *k, double v)
+static void num_or_null(cJSON *o, const char *k, double v)
 {
 	if (isnan(v))
-		zp_jw_null(j, k);
+		cJSON_AddNullToObject(o, k);
 	else
-		zp_jw_num(j, k, v);
+		cJSON_AddNumberToObject(o, k, v);
 }
 
 static int write_json(struct sweep *w)
 {
-	char path[4200];
-	struct zp_jw j;
+	char path[4200], *text;
 	FILE *f = open_out(w, "json", path, sizeof(path));
+	cJSON *j, *a, *o;
 
 	if (!f)
 		return -1;
-	zp_jw_init(&j, false);
-	zp_jw_obj(&j, NULL);
-	zp_jw_str(&j, "host", w->host);
-	zp_jw_arr(&j, "options");
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "host", w->host);
+	a = cJSON_AddArrayToObject(j, "options");
 	for (int i = 0; i < w->npass; i++)
-		zp_jw_str(&j, NULL, w->pass[i]);
-	zp_jw_end_arr(&j);
-	zp_jw_str(&j, "protocol", w->udp ? "UDP" : "TCP");
-	zp_jw_int(&j, "reps", w->reps);
-	zp_jw_arr(&j, "cells");
+		cJSON_AddItemToArray(a, cJSON_CreateString(w->pass[i]));
+	cJSON_AddStringToObject(j, "protocol", w->udp ? "UDP" : "TCP");
+	cJSON_AddNumberToObject(j, "reps", w->reps);
+	a = cJSON_AddArrayToObject(j, "cells");
 	for (int mi = 0; mi < w->nmodes; mi++) {
 		for (int si = 0; si < w->nsizes; si++) {
 			struct sw_cell *c = cell(w, si, mi);
+			cJSON *runs;
 
-			zp_jw_obj(&j, NULL);
-			zp_jw_int(&j, "size", c->size);
-			zp_jw_str(&j, "mode", mode_names[c->mode]);
-			zp_jw_num(&j, "gbps", c->gbps);
-			zp_jw_num(&j, "gbps_min", c->gbps_min);
-			zp_jw_num(&j, "gbps_max", c->gbps_max);
-			jw_num_or_null(&j, "sender_cpu_s_per_gib", c->snd_cpu);
-			jw_num_or_null(&j, "receiver_cpu_s_per_gib", c->rcv_cpu);
-			zp_jw_u64(&j, "bytes_zc", c->bytes_zc);
-			zp_jw_u64(&j, "bytes_zc_copied", c->bytes_zc_copied);
-			zp_jw_u64(&j, "bytes_copied", c->bytes_copied);
-			zp_jw_arr(&j, "runs");
+			o = cJSON_CreateObject();
+			cJSON_AddItemToArray(a, o);
+			cJSON_AddNumberToObject(o, "size", c->size);
+			cJSON_AddStringToObject(o, "mode", mode_names[c->mode]);
+			cJSON_AddNumberToObject(o, "gbps", c->gbps);
+			cJSON_AddNumberToObject(o, "gbps_min", c->gbps_min);
+			cJSON_AddNumberToObject(o, "gbps_max", c->gbps_max);
+			num_or_null(o, "sender_cpu_s_per_gib", c->snd_cpu);
+			num_or_null(o, "receiver_cpu_s_per_gib", c->rcv_cpu);
+			cJSON_AddNumberToObject(o, "bytes_zc", (double)c->bytes_zc);
+			cJSON_AddNumberToObject(o, "bytes_zc_copied",
+						(double)c->bytes_zc_copied);
+			cJSON_AddNumberToObject(o, "bytes_copied",
+						(double)c->bytes_copied);
+			runs = cJSON_AddArrayToObject(o, "runs");
 			for (int i = 0; i < c->n; i++) {
-				zp_jw_obj(&j, NULL);
-				zp_jw_num(&j, "gbps", c->r[i].gbps);
-				jw_num_or_null(&j, "sender_cpu_s_per_gib",
-					       c->r[i].snd_cpu);
-				jw_num_or_null(&j, "receiver_cpu_s_per_gib",
-					       c->r[i].rcv_cpu);
-				zp_jw_end_obj(&j);
+				cJSON *r = cJSON_CreateObject();
+
+				cJSON_AddItemToArray(runs, r);
+				cJSON_AddNumberToObject(r, "gbps", c->r[i].gbps);
+				num_or_null(r, "sender_cpu_s_per_gib",
+					    c->r[i].snd_cpu);
+				num_or_null(r, "receiver_cpu_s_per_gib",
+					    c->r[i].rcv_cpu);
 			}
-			zp_jw_end_arr(&j);
-			zp_jw_end_obj(&j);
 		}
 	}
-	zp_jw_end_arr(&j);
-	zp_jw_arr(&j, "auto_vs_best");
+	a = cJSON_AddArrayToObject(j, "auto_vs_best");
 	for (int si = 0; si < w->nsizes; si++) {
 		int best;
 		double r = auto_ratio(w, si, &best);
 
 		if (isnan(r))
 			continue;
-		zp_jw_obj(&j, NULL);
-		zp_jw_int(&j, "size", w->sizes[si]);
-		zp_jw_str(&j, "best_mode", mode_names[best]);
-		zp_jw_num(&j, "ratio", r);
-		zp_jw_end_obj(&j);
+		o = cJSON_CreateObject();
+		cJSON_AddItemToArray(a, o);
+		cJSON_AddNumberToObject(o, "size", w->sizes[si]);
+		cJSON_AddStringToObject(o, "best_mode", mode_names[best]);
+		cJSON_AddNumberToObject(o, "ratio", r);
 	}
-	zp_jw_end_arr(&j);
-	zp_jw_end_obj(&j);
-	if (j.oom || !j.buf) {
+	text = cJSON_Print(j);
+	cJSON_Delete(j);
+	if (!text) {
 		fclose(f);
-		zp_jw_free(&j);
 		return -1;
 	}
-	fprintf(f, "%s\n", j.buf);
-	zp_jw_free(&j);
+	fprintf(f, "%s\n", text);
+	free(text);
 	fclose(f);
 	printf("wrote %s\n", path);
 	return 0;

@@ -6,6 +6,7 @@
 #ifndef ZCPERF_H
 #define ZCPERF_H
 
+#include "hist.h"
 #include "proto.h"
 #include "verify.h"
 
@@ -25,6 +26,11 @@ struct zp_opts {
 	int family;		/* AF_UNSPEC, AF_INET, AF_INET6 */
 	double interval;	/* -i, 0 = no interval reports */
 	bool json, verbose, one_off;
+	bool json_stream;	/* --json-stream: one JSON event a line */
+	const char *logfile;	/* --logfile */
+	bool forceflush;
+	const char *timestamps;	/* --timestamps[=strftime format] */
+	const char *title;	/* -T */
 	const char *bind;
 	struct zp_params p;	/* what the client asks for */
 	bool len_set, rate_set;
@@ -93,8 +99,6 @@ struct zp_stream {
 	bool zst_valid;
 	struct sockaddr_storage la, ra;
 	/* rr */
-	double *lat;
-	size_t nlat, lat_cap;
 	double rr_sent_at;
 	uint32_t rr_got;
 };
@@ -135,8 +139,8 @@ struct zp_test {
 	bool peer_confirmed;	/* a zcperf server confirmed --verify/--rr */
 	const char *fail;	/* why the test ended early */
 	char failbuf[400];
+	struct zp_hist rr_lat;	/* --rr round trips, all streams */
 	/* report output */
-	struct zp_jw *jw;	/* -J document being built */
 	int nintervals;
 	FILE *out;
 };
@@ -162,8 +166,18 @@ double zp_now(void);
 void zp_cpu_sample(struct zp_test *t, bool end);
 void zp_report_start(struct zp_test *t, const char *host, int port);
 void zp_report_connected(struct zp_test *t, struct zp_stream *s);
+/* The clock started (t->t0): the start record, -O, t->next_report. */
+void zp_report_begin(struct zp_test *t);
+/* Due interval reports and the end of -O; sets t->next_report. */
+void zp_report_tick(struct zp_test *t, double now);
 void zp_report_interval(struct zp_test *t, double now);
+/* Prints the summary once (later calls do nothing). */
 void zp_report_end(struct zp_test *t);
+/* Client: the server's report from the results (ownership passes). */
+void zp_report_server_output(char *text, bool is_json);
+/* Server: its own report, once zp_report_end() ran, for a client that
+ * asked --get-server-output (NULL otherwise). */
+const char *zp_report_own(bool *is_json);
 void zp_results_fill(struct zp_test *t, struct zp_results *r);
 void zp_report_error(struct zp_test *t, const char *msg);
 void zp_format_bytes(char *buf, size_t n, double bytes);
