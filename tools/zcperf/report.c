@@ -1141,6 +1141,12 @@ void zp_report_end(struct zp_test *t)
 	if (t->fail)
 		cJSON_AddStringToObject(doc, "error", t->fail);
 	if (t->o->json_stream) {
+		if (t->fail) {
+			cJSON *e = cJSON_CreateString(t->fail);
+
+			json_event(t, "error", e);
+			cJSON_Delete(e);
+		}
 		json_event(t, "end", end);
 	} else if (t->o->json) {
 		char *s = cJSON_Print(doc);

@@ -239,11 +239,10 @@ static void udp_accept(struct srv *s)
 	}
 	fd = s->ufd;
 	s->ufd = -1;
-	if (send(fd, &reply, 4, 0) != 4) {
-		close(fd);
-		end_test(s, "UDP reply failed");
-		return;
-	}
+	/* The next stream's listener exists before the reply leaves: the
+	 * client sends its next hello as soon as it has the reply, and a
+	 * hello with no unconnected socket on the port is lost (a --bidir or
+	 * -P UDP client then waited 5 s and failed, 1 run in 4). */
 	if (s->t.nst + 1 < s->expect) {
 		s->ufd = listen_on(s->o, SOCK_DGRAM);
 		if (s->ufd < 0) {
@@ -251,6 +250,11 @@ static void udp_accept(struct srv *s)
 			end_test(s, "UDP listener failed");
 			return;
 		}
+	}
+	if (send(fd, &reply, 4, 0) != 4) {
+		close(fd);
+		end_test(s, "UDP reply failed");
+		return;
 	}
 	add_stream(s, fd);
 }

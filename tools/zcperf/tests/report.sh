@@ -204,6 +204,15 @@ unmeasured-absent)
 			"numbers an iperf3 sender never sent are reported"
 	fi
 	;;
+udp-streams-start)
+	# every UDP stream of a --bidir -P 2 test is greeted (the server's
+	# next listener must exist before it answers a hello), run after run
+	for i in 1 2 3 4 5 6; do
+		server "$Z"
+		client "$Z" -t 1 -u -b 10M --bidir -P 2 -J
+		jqc '.end.streams | length == 4'
+	done
+	;;
 option-errors)
 	# a bad value names the option and its valid range; --help and
 	# zcperf(1) list each output option
