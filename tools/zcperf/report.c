@@ -295,12 +295,13 @@ static cJSON *build_start(struct zp_test *t)
 		o = cJSON_AddObjectToObject(st, "connecting_to");
 		cJSON_AddStringToObject(o, "host", rep.host);
 		jnum(o, "port", rep.port);
-	} else {
+	} else if (t->nst) {
+		int port;
+
 		o = cJSON_AddObjectToObject(st, "accepted_connection");
-		addr_str(&t->st[0]->ra, buf, sizeof(buf), &fd0);
+		addr_str(&t->st[0]->ra, buf, sizeof(buf), &port);
 		cJSON_AddStringToObject(o, "host", buf);
-		jnum(o, "port", fd0);
-		fd0 = t->st[0]->fd;
+		jnum(o, "port", port);
 	}
 	cJSON_AddStringToObject(st, "cookie", t->cookie);
 	if (!t->p.udp)
