@@ -701,6 +701,11 @@ void zp_results_fill(struct zp_test *t, struct zp_results *r)
 		o->outoforder = s->outoforder - sr->ooo0;
 		o->start_time = 0;
 		o->end_time = s->t_last > 0 ? s->t_last : t->cpu_wall;
+		/* a sender's last bytes complete (are released) after it
+		 * stopped at -t: its time is the test's, as in iperf3 */
+		if (s->sender && !t->p.num && t->p.time > 0 &&
+		    o->end_time > t->p.time)
+			o->end_time = t->p.time;
 		if (s->zst_valid) {
 			o->has_zc = true;
 			o->bytes_zc = s->zst.bytes_zc;
