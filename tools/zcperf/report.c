@@ -701,6 +701,10 @@ void zp_results_fill(struct zp_test *t, struct zp_results *r)
 		o->outoforder = s->outoforder - sr->ooo0;
 		o->start_time = 0;
 		o->end_time = s->t_last > 0 ? s->t_last : t->cpu_wall;
+		/* bytes that arrive after the clock stopped (TEST_END) are
+		 * counted, not timed */
+		if (t->cpu_wall > 0 && o->end_time > t->cpu_wall)
+			o->end_time = t->cpu_wall;
 		/* a sender's last bytes complete (are released) after it
 		 * stopped at -t: its time is the test's, as in iperf3 */
 		if (s->sender && !t->p.num && t->p.time > 0 &&
