@@ -639,14 +639,18 @@ void zp_report_tick(struct zp_test *t, double now)
 {
 	if (now < t->next_report)
 		return;
-	if (rep.omit_end && now >= rep.omit_end)
-		omit_end(t, now);
-	else if (t->o->interval > 0)
+	if (rep.omit_end && now >= rep.omit_end) {
+		omit_end(t, now); /* the interval grid restarts with the clock */
+		t->next_report = t->o->interval > 0 ? now + t->o->interval :
+			INFINITY;
+	} else if (t->o->interval > 0) {
+		/* on a grid from the start, as iperf3's timer: a late report
+		 * does not push the next ones later */
 		zp_report_interval(t, now);
-	t->next_report = t->o->interval > 0 ?
-		t->last_report + t->o->interval : INFINITY;
-	if (t->next_report < now)
-		t->next_report = now + t->o->interval;
+		t->next_report += t->o->interval;
+		if (t->next_report < now)
+			t->next_report = now + t->o->interval;
+	}
 	if (rep.omit_end && rep.omit_end < t->next_report)
 		t->next_report = rep.omit_end;
 }
