@@ -204,6 +204,26 @@ unmeasured-absent)
 			"numbers an iperf3 sender never sent are reported"
 	fi
 	;;
+interrupted-remote-absent)
+	# a client stopped by Ctrl-C never gets the server's results: the
+	# remote's CPU, service demand and zero-copy counts are absent, not 0
+	server "$Z" -i 0.2
+	timeout 60 "$Z" -c 127.0.0.1 -p "$PORT" -t 30 -J >"$dir/c.out" 2>&1 &
+	cpid=$!
+	i=0
+	until grep -q "sec" "$dir/s.out"; do
+		i=$((i + 1)); [ $i -gt 300 ] && fail "the test did not start"
+		sleep 0.1
+	done
+	kill -INT $cpid
+	wait $cpid
+	jqc '(.error // .end.error) | test("interrupt")' "no interrupt in the JSON"
+	jqc '.end.zcperf.remote | (has("cpu_s") or has("service_demand_us_per_kib") or has("bytes_zc")) | not' \
+		"unmeasured remote numbers reported"
+	jqc '.end.cpu_utilization_percent | has("remote_total") | not' \
+		"the remote's CPU reported"
+	jqc '.end.sum_sent.bytes > 0'
+	;;
 udp-streams-start)
 	# every UDP stream of a --bidir -P 2 test is greeted (the server's
 	# next listener must exist before it answers a hello), run after run
