@@ -302,6 +302,25 @@ static bool add_num(cJSON *o, const char *key, double v)
 	return cJSON_AddNumberToObject(o, key, v) != NULL;
 }
 
+/*
+ * An integer, written exactly: cJSON prints a number past 2^31 with 15
+ * significant digits and keeps the text when it reads back within a
+ * relative 2^-52, so a 16-digit integer could come out one off (a
+ * --verify seed did: every byte then looked corrupt).
+ */
+bool zp_json_int(cJSON *o, const char *key, int64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	return cJSON_AddRawToObject(o, key, buf) != NULL;
+}
+
+static bool add_int(cJSON *o, const char *key, int64_t v)
+{
+	return zp_json_int(o, key, v);
+}
+
 static bool add_bool(cJSON *o, const char *key, bool v)
 {
 	return cJSON_AddBoolToObject(o, key, v) != NULL;
@@ -339,7 +358,7 @@ int zp_params_encode(const struct zp_params *p, char **out, size_t *len)
 	ok = ok && add_bool(o, p->udp ? "udp" : "tcp", true);
 	ok = ok && add_num(o, "omit", p->omit);
 	ok = ok && add_num(o, "time", p->time);
-	ok = ok && add_num(o, "num", (double)p->num);
+	ok = ok && add_int(o, "num", (int64_t)p->num);
 	ok = ok && add_num(o, "blockcount", 0);
 	if (p->mss)
 		ok = ok && add_num(o, "MSS", p->mss);
@@ -354,7 +373,7 @@ int zp_params_encode(const struct zp_params *p, char **out, size_t *len)
 		ok = ok && add_num(o, "window", p->window);
 	ok = ok && add_num(o, "len", p->len);
 	if (p->bandwidth)
-		ok = ok && add_num(o, "bandwidth", (double)p->bandwidth);
+		ok = ok && add_int(o, "bandwidth", (int64_t)p->bandwidth);
 	ok = ok && add_num(o, "pacing_timer", 1000);
 	if (p->title[0])
 		ok = ok && add_str(o, "title", p->title);
@@ -366,7 +385,7 @@ int zp_params_encode(const struct zp_params *p, char **out, size_t *len)
 	ok = ok && add_str(o, "zcperf_version", zc_version());
 	if (p->verify) {
 		ok = ok && add_bool(o, "zcperf_verify", true);
-		ok = ok && add_num(o, "zcperf_seed", (double)p->seed);
+		ok = ok && add_int(o, "zcperf_seed", (int64_t)p->seed);
 	}
 	if (p->zc >= 0)
 		ok = ok && add_str(o, "zcperf_zc", zc_names[p->zc]);
@@ -585,29 +604,29 @@ static bool stream_encode(cJSON *arr, const struct zp_sres *s)
 		return false;
 	}
 	ok = ok && add_num(o, "id", s->id);
-	ok = ok && add_num(o, "bytes", (double)s->bytes);
-	ok = ok && add_num(o, "retransmits", (double)s->retransmits);
+	ok = ok && add_int(o, "bytes", (int64_t)s->bytes);
+	ok = ok && add_int(o, "retransmits", (int64_t)s->retransmits);
 	ok = ok && add_num(o, "jitter", s->jitter);
-	ok = ok && add_num(o, "errors", (double)s->errors);
-	ok = ok && add_num(o, "packets", (double)s->packets);
+	ok = ok && add_int(o, "errors", (int64_t)s->errors);
+	ok = ok && add_int(o, "packets", (int64_t)s->packets);
 	ok = ok && add_num(o, "start_time", s->start_time);
 	ok = ok && add_num(o, "end_time", s->end_time);
 	for (size_t i = 0; i < sizeof(tcp_fields) / sizeof(tcp_fields[0]); i++)
 		if (*tcp_field((struct zp_sres *)s, i) >= 0)
-			ok = ok && add_num(o, tcp_fields[i].key,
-					   (double)*tcp_field((struct zp_sres *)s, i));
+			ok = ok && add_int(o, tcp_fields[i].key,
+					   *tcp_field((struct zp_sres *)s, i));
 	if (s->has_zc) {
-		ok = ok && add_num(o, "zcperf_bytes_zc", (double)s->bytes_zc);
-		ok = ok && add_num(o, "zcperf_bytes_zc_copied",
-				   (double)s->bytes_zc_copied);
-		ok = ok && add_num(o, "zcperf_bytes_copied",
-				   (double)s->bytes_copied);
+		ok = ok && add_int(o, "zcperf_bytes_zc", (int64_t)s->bytes_zc);
+		ok = ok && add_int(o, "zcperf_bytes_zc_copied",
+				   (int64_t)s->bytes_zc_copied);
+		ok = ok && add_int(o, "zcperf_bytes_copied",
+				   (int64_t)s->bytes_copied);
 	}
 	if (s->has_verify) {
-		ok = ok && add_num(o, "zcperf_verified", (double)s->v_checked);
-		ok = ok && add_num(o, "zcperf_corrupt", (double)s->v_corrupt);
-		ok = ok && add_num(o, "zcperf_lost", (double)s->v_lost);
-		ok = ok && add_num(o, "zcperf_reordered", (double)s->v_reordered);
+		ok = ok && add_int(o, "zcperf_verified", (int64_t)s->v_checked);
+		ok = ok && add_int(o, "zcperf_corrupt", (int64_t)s->v_corrupt);
+		ok = ok && add_int(o, "zcperf_lost", (int64_t)s->v_lost);
+		ok = ok && add_int(o, "zcperf_reordered", (int64_t)s->v_reordered);
 	}
 	return ok;
 }

@@ -182,6 +182,11 @@ int zp_results_decode(struct zp_results *r, const char *json, size_t len,
 int zp_results_server_output(const char *json, size_t len, char **out,
 			     bool *is_json);
 
+/* Adds integer @v to cJSON object @o exactly (cJSON's own number
+ * printing rounds past 15 digits). */
+struct cJSON;
+bool zp_json_int(struct cJSON *o, const char *key, int64_t v);
+
 /* 36 random characters of iperf3's alphabet and a NUL. */
 void zp_make_cookie(char cookie[ZP_COOKIE_SIZE]);
 /* True when @c has the shape of a cookie (so we never echo junk). */

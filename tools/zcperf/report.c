@@ -188,7 +188,7 @@ static void jnum(cJSON *o, const char *key, double v)
 static void jcount(cJSON *o, const char *key, int64_t v)
 {
 	if (v >= 0)
-		cJSON_AddNumberToObject(o, key, (double)v);
+		zp_json_int(o, key, v);
 }
 
 static cJSON *jtimes(cJSON *o, double start, double end, uint64_t bytes)
@@ -198,7 +198,7 @@ static cJSON *jtimes(cJSON *o, double start, double end, uint64_t bytes)
 	jnum(o, "start", start);
 	jnum(o, "end", end);
 	jnum(o, "seconds", secs);
-	jnum(o, "bytes", (double)bytes);
+	zp_json_int(o, "bytes", (int64_t)bytes);
 	jnum(o, "bits_per_second", secs > 0 ? bytes * 8 / secs : 0);
 	return o;
 }
@@ -290,7 +290,7 @@ static cJSON *build_start(struct zp_test *t)
 	gmtime_r(&rep.t_start, &tm);
 	strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 	cJSON_AddStringToObject(o, "time", buf);
-	jnum(o, "timesecs", (double)rep.t_start);
+	zp_json_int(o, "timesecs", (int64_t)rep.t_start);
 	if (!t->is_server) {
 		o = cJSON_AddObjectToObject(st, "connecting_to");
 		cJSON_AddStringToObject(o, "host", rep.host);
@@ -307,7 +307,7 @@ static cJSON *build_start(struct zp_test *t)
 	if (!t->p.udp)
 		jcount(st, "tcp_mss_default",
 		       sockopt_int(fd0, IPPROTO_TCP, TCP_MAXSEG));
-	jnum(st, "target_bitrate", (double)t->p.bandwidth);
+	zp_json_int(st, "target_bitrate", (int64_t)t->p.bandwidth);
 	jnum(st, "sock_bufsize", t->p.window);
 	jcount(st, "sndbuf_actual", sockopt_int(fd0, SOL_SOCKET, SO_SNDBUF));
 	jcount(st, "rcvbuf_actual", sockopt_int(fd0, SOL_SOCKET, SO_RCVBUF));
@@ -317,11 +317,11 @@ static cJSON *build_start(struct zp_test *t)
 	jnum(o, "blksize", t->p.len);
 	jnum(o, "omit", t->p.omit);
 	jnum(o, "duration", t->p.time);
-	jnum(o, "bytes", (double)t->p.num);
+	zp_json_int(o, "bytes", (int64_t)t->p.num);
 	jnum(o, "blocks", 0);
 	jnum(o, "reverse", t->p.reverse);
 	jnum(o, "tos", 0);
-	jnum(o, "target_bitrate", (double)t->p.bandwidth);
+	zp_json_int(o, "target_bitrate", (int64_t)t->p.bandwidth);
 	jnum(o, "bidir", t->p.bidir);
 	return st;
 }
@@ -496,10 +496,10 @@ static void ivl_stream(struct zp_test *t, int i, double a, double b,
 		}
 		if (c.kind == C_UDP_RX) {
 			jnum(o, "jitter_ms", c.jitter_s * 1000);
-			jnum(o, "lost_packets", (double)c.lost);
+			zp_json_int(o, "lost_packets", (int64_t)c.lost);
 		}
 		if (c.kind == C_UDP_RX || c.kind == C_COUNT)
-			jnum(o, "packets", (double)pk);
+			zp_json_int(o, "packets", (int64_t)pk);
 		if (c.kind == C_UDP_RX)
 			jnum(o, "lost_percent", pk > 0 ? 100.0 * c.lost / pk : 0);
 		cJSON_AddBoolToObject(o, "omitted", omitted);
@@ -533,13 +533,13 @@ static void ivl_sum(struct zp_test *t, const struct isum *sum, double a,
 				  sum->bytes);
 
 		if (c.kind == C_RETR)
-			jnum(o, "retransmits", (double)c.retr);
+			zp_json_int(o, "retransmits", (int64_t)c.retr);
 		if (c.kind == C_UDP_RX) {
 			jnum(o, "jitter_ms", c.jitter_s * 1000);
-			jnum(o, "lost_packets", (double)c.lost);
+			zp_json_int(o, "lost_packets", (int64_t)c.lost);
 		}
 		if (c.kind == C_UDP_RX || c.kind == C_COUNT)
-			jnum(o, "packets", (double)sum->packets);
+			zp_json_int(o, "packets", (int64_t)sum->packets);
 		if (c.kind == C_UDP_RX)
 			jnum(o, "lost_percent", c.total > 0 ?
 			     100.0 * c.lost / c.total : 0);
@@ -756,8 +756,8 @@ static void j_udp(cJSON *o, const struct dsum *d)
 	if (!d->nrx)
 		return;
 	jnum(o, "jitter_ms", d->jitter * 1000 / d->nrx);
-	jnum(o, "lost_packets", (double)d->lost);
-	jnum(o, "packets", (double)d->packets);
+	zp_json_int(o, "lost_packets", (int64_t)d->lost);
+	zp_json_int(o, "packets", (int64_t)d->packets);
 	jnum(o, "lost_percent", d->packets > 0 ? 100.0 * d->lost / d->packets : 0);
 }
 
@@ -919,7 +919,7 @@ static void j_rr(struct zp_test *t, cJSON *zc, double lcpu, double rcpu)
 					  "p99_9_us" };
 	cJSON *o = cJSON_AddObjectToObject(zc, "rr");
 
-	jnum(o, "transactions", (double)n);
+	zp_json_int(o, "transactions", (int64_t)n);
 	jnum(o, "transactions_per_sec", dur > 0 ? n / dur : 0);
 	if (!n)
 		return;
@@ -993,15 +993,15 @@ static void j_zcperf(struct zp_test *t, cJSON *end, const struct zp_results *loc
 	cJSON_AddStringToObject(zc, "remote_backend", t->remote.backend);
 	cJSON_AddBoolToObject(zc, "no_control", t->o->no_control);
 	if (rep.ivl_dropped)
-		jnum(zc, "intervals_dropped", (double)rep.ivl_dropped);
+		zp_json_int(zc, "intervals_dropped", (int64_t)rep.ivl_dropped);
 	o = cJSON_AddObjectToObject(zc, "local");
 	jnum(o, "cpu_user_s", loc->cpu_user_s);
 	jnum(o, "cpu_sys_s", loc->cpu_sys_s);
 	if (total_rx)
 		jnum(o, "service_demand_us_per_kib", lcpu * 1e6 / (total_rx / 1024.0));
-	jnum(o, "bytes_zc", (double)l[0]);
-	jnum(o, "bytes_zc_copied", (double)l[1]);
-	jnum(o, "bytes_copied", (double)l[2]);
+	zp_json_int(o, "bytes_zc", (int64_t)l[0]);
+	zp_json_int(o, "bytes_zc_copied", (int64_t)l[1]);
+	zp_json_int(o, "bytes_copied", (int64_t)l[2]);
 	o = cJSON_AddObjectToObject(zc, "remote");
 	cJSON_AddBoolToObject(o, "zcperf", t->remote.has_cpu_s);
 	if (t->have_remote) {
@@ -1011,16 +1011,16 @@ static void j_zcperf(struct zp_test *t, cJSON *end, const struct zp_results *loc
 			     rcpu * 1e6 / (total_rx / 1024.0));
 	}
 	if (t->remote.has_cpu_s) {
-		jnum(o, "bytes_zc", (double)r[0]);
-		jnum(o, "bytes_zc_copied", (double)r[1]);
-		jnum(o, "bytes_copied", (double)r[2]);
+		zp_json_int(o, "bytes_zc", (int64_t)r[0]);
+		zp_json_int(o, "bytes_zc_copied", (int64_t)r[1]);
+		zp_json_int(o, "bytes_copied", (int64_t)r[2]);
 	}
 	if (have_verify) {
 		o = cJSON_AddObjectToObject(zc, "verify");
-		jnum(o, "checked", (double)v[0]);
-		jnum(o, "corrupt", (double)v[1]);
-		jnum(o, "lost", (double)v[2]);
-		jnum(o, "reordered", (double)v[3]);
+		zp_json_int(o, "checked", (int64_t)v[0]);
+		zp_json_int(o, "corrupt", (int64_t)v[1]);
+		zp_json_int(o, "lost", (int64_t)v[2]);
+		zp_json_int(o, "reordered", (int64_t)v[3]);
 	}
 	if (!t->o->json) {
 		bool snd = t->is_server ? t->p.reverse : !t->p.reverse;

@@ -115,6 +115,28 @@ int main(void)
 	CHECK(frame(ZP_RX_RESULTS, ZP_MAX_RESULTS_MSG + 1) == -EMSGSIZE,
 	      "results over the cap");
 	CHECK(frame(ZP_RX_RESULTS, 0x80000000u) == -EMSGSIZE, "negative length");
+	/* integers round-trip exactly: a --verify seed of 16 digits once
+	 * came back one off through cJSON's number printing */
+	{
+		static const uint64_t seeds[] = { 9007199254740991ull,
+			8123456789012347ull, 4503599627370497ull, 1234567 };
+
+		for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+			struct zp_params q;
+			char *js;
+			size_t n;
+
+			zp_params_default(&p);
+			p.verify = true;
+			p.seed = seeds[i];
+			p.num = 999999999999999ull;
+			CHECK(zp_params_encode(&p, &js, &n) == 0, "encode");
+			CHECK(zp_params_decode(&q, js, n, &ierr, &err) == 0 &&
+			      q.seed == seeds[i] && q.num == p.num,
+			      "seed and num exact");
+			free(js);
+		}
+	}
 	if (fails)
 		return 1;
 	printf("PASS\n");
