@@ -9,6 +9,7 @@ Z=$1 PORT=$2
 shift 2
 args="$*"
 . "$(dirname "$0")/lib.sh"
+PORT=$(free_port "$PORT")
 command -v iperf3 >/dev/null || { echo "SKIP: iperf3 not installed"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
 dir=$(mktemp -d)
@@ -17,14 +18,14 @@ cleanup() { [ -n "$spid" ] && kill "$spid" 2>/dev/null; rm -rf "$dir"; }
 trap cleanup EXIT
 timeout 60 iperf3 -s -1 -p "$PORT" >/dev/null 2>&1 &
 spid=$!
-wait_listen "$PORT" || { echo "FAIL: iperf3 did not listen"; exit 1; }
+wait_listen "$PORT" "$spid" || { echo "FAIL: iperf3 did not listen"; exit 1; }
 # shellcheck disable=SC2086
 timeout 60 iperf3 -c 127.0.0.1 -p "$PORT" -J $args >"$dir/i.json" 2>&1 ||
 	{ head -c 2000 "$dir/i.json"; echo "FAIL: iperf3 client"; exit 1; }
 wait "$spid"; spid=""
 timeout 60 "$Z" -s -1 -p "$PORT" >/dev/null 2>&1 &
 spid=$!
-wait_listen "$PORT" || { echo "FAIL: zcperf did not listen"; exit 1; }
+wait_listen "$PORT" "$spid" || { echo "FAIL: zcperf did not listen"; exit 1; }
 # shellcheck disable=SC2086
 timeout 60 "$Z" -c 127.0.0.1 -p "$PORT" -J $args >"$dir/z.json" 2>&1 ||
 	{ head -c 2000 "$dir/z.json"; echo "FAIL: zcperf client"; exit 1; }

@@ -8,6 +8,7 @@
 set -u
 Z=$1 PORT=$2 CASE=$3
 . "$(dirname "$0")/lib.sh"
+PORT=$(free_port "$PORT")
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
 dir=$(mktemp -d)
 spid=""
@@ -20,7 +21,7 @@ server() {
 	prog=$1; shift
 	timeout 60 "$prog" -s -1 -p "$PORT" "$@" >"$dir/s.out" 2>&1 &
 	spid=$!
-	wait_listen "$PORT" || fail "server did not start"
+	wait_listen "$PORT" "$spid" || fail "server did not start"
 }
 # client PROGRAM [options]: runs it against the server, output in c.out;
 # fails unless client and server exit 0
