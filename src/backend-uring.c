@@ -22,6 +22,8 @@ struct zc__uring {
 	bool send_zc; /* the kernel has IORING_OP_SEND_ZC */
 	bool buffers; /* the sparse fixed-buffer table is registered */
 	int evfd;     /* for an outside poller, made on first request */
+	bool taskrun; /* the kernel flags pending completions in the SQ ring
+		       * (IORING_SETUP_TASKRUN_FLAG) */
 };
 
 static struct zc__uring *zc__ur(struct zc_engine *e)
@@ -53,13 +55,19 @@ static int zc__uring_setup(struct zc__uring *u, unsigned int sq,
 	int ret = -EINVAL;
 
 	for (size_t i = first; i < sizeof(tries) / sizeof(tries[0]); i++) {
-		struct io_uring_params p = { 0 };
+		/* With a task-run mode, ask for its flag (5.19) too. */
+		for (int flag = tries[i] ? 1 : 0; flag >= 0; flag--) {
+			struct io_uring_params p = { 0 };
 
-		p.flags = tries[i] | IORING_SETUP_CQSIZE;
-		p.cq_entries = cq;
-		ret = io_uring_queue_init_params(sq, &u->ring, &p);
-		if (ret != -EINVAL)
-			return ret;
+			p.flags = tries[i] | IORING_SETUP_CQSIZE;
+			if (flag)
+				p.flags |= IORING_SETUP_TASKRUN_FLAG;
+			p.cq_entries = cq;
+			ret = io_uring_queue_init_params(sq, &u->ring, &p);
+			u->taskrun = ret == 0 && flag;
+			if (ret != -EINVAL)
+				return ret;
+		}
 	}
 	return ret;
 }
@@ -311,6 +319,20 @@ static unsigned int zc__uring_reap(struct zc__uring *u)
 	return total;
 }
 
+/*
+ * Whether entering the kernel without waiting would do nothing: no
+ * request to submit, and the kernel flags no completion waiting as task
+ * work (IORING_SQ_TASKRUN: with DEFER_TASKRUN they are posted only when
+ * we enter) or in its overflow list. Without the flag, it cannot be known.
+ */
+static bool zc__uring_idle(struct zc__uring *u)
+{
+	unsigned int flags = IO_URING_READ_ONCE(*u->ring.sq.kflags);
+
+	return u->taskrun && !io_uring_sq_ready(&u->ring) &&
+	       !(flags & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW));
+}
+
 static int zc__uring_wait(struct zc_engine *e, int timeout_ms)
 {
 	struct zc__uring *u = zc__ur(e);
@@ -335,7 +357,9 @@ static int zc__uring_wait(struct zc_engine *e, int timeout_ms)
 	reaped = zc__uring_reap(u);
 	if (reaped && u->evfd < 0)
 		return 0;
-	if (timeout_ms == 0 || reaped) {
+	if ((timeout_ms == 0 || reaped) && zc__uring_idle(u)) {
+		return 0; /* nothing to submit, nothing the kernel holds */
+	} else if (timeout_ms == 0 || reaped) {
 		ret = io_uring_submit_and_get_events(&u->ring);
 	} else {
 		ts.tv_sec = timeout_ms / 1000;
