@@ -104,6 +104,7 @@ struct zc__aio_fd {
 	struct zc__aio_req *held, **held_tail;
 	unsigned int w_engine; /* write jobs in the engine */
 	bool want_out;	       /* on the POLLOUT list */
+	bool rx_ended;	       /* a read reported the connection's error */
 	bool releasing;
 	bool idle;	       /* on the idle list */
 	int64_t idle_ms;
@@ -170,8 +171,9 @@ bool zc__aio_sev_notifies(const struct sigevent *sev);
 /* service.c */
 struct stat;
 int zc__aio_start(void);
-/* The entry serving @fd and its duplicate's number (*@dupfd), or NULL. */
-struct zc__aio_fd *zc__aio_known(int fd, int *dupfd);
+/* The entry serving @fd and its duplicate's number (*@dupfd), or NULL;
+ * *@trusted = false when a close may have gone unseen. */
+struct zc__aio_fd *zc__aio_known(int fd, int *dupfd, bool *trusted);
 /*
  * Queue a request: 0, 1 (not a stream socket: glibc's) or -errno. With
  * @st NULL, for the entry @known found (-ESTALE when it is gone).
@@ -184,6 +186,8 @@ int zc__aio_enqueue(struct aiocb *cb, int op, const struct stat *st,
 int zc__aio_cancel_fd(int fd, const struct stat *st, struct aiocb *cb,
 		      bool *ours);
 void zc__aio_fd_closing(int fd);
+bool zc__aio_fd_is_ours(int fd);
+int zc__aio_fd_next_ours(unsigned int fd);
 void zc__aio_fd_closing_range(unsigned int first, unsigned int last);
 /*
  * The calling thread drives the engine: zc__aio_drive() after queueing,

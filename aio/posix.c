@@ -316,10 +316,12 @@ static struct zc__aio_fd *zc__aio_known_here(const struct zc__aio_real *real,
 					     int fd)
 {
 	struct zc__aio_fd *f;
+	bool trusted;
 	int dupfd;
 
-	f = zc__aio_known(fd, &dupfd);
-	if (f && !real->sees_close && fcntl(fd, ZC__F_DUPFD_QUERY, dupfd) != 1)
+	f = zc__aio_known(fd, &dupfd, &trusted);
+	if (f && !(real->sees_close && trusted) &&
+	    fcntl(fd, ZC__F_DUPFD_QUERY, dupfd) != 1)
 		return NULL;
 	return f;
 }
@@ -344,7 +346,9 @@ again:
 		if (!S_ISSOCK(st.st_mode) || zc__aio_start() < 0)
 			goto glibc;
 	}
-	if (cb->aio_nbytes > SSIZE_MAX ||
+	/* A negative offset: glibc's pread()/pwrite() refuse it before they
+	 * see a socket (POSIX's EINVAL for aio_offset). */
+	if (cb->aio_nbytes > SSIZE_MAX || cb->aio_offset < 0 ||
 	    zc__aio_sev_check(&cb->aio_sigevent) < 0)
 		return -EINVAL;
 	if (!cb->aio_buf && cb->aio_nbytes)

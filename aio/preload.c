@@ -173,7 +173,6 @@ static struct {
 	int (*dup2)(int fd, int fd2);
 	int (*dup3)(int fd, int fd2, int flags);
 	int (*close_range)(unsigned int first, unsigned int last, int flags);
-	void (*closefrom)(int first);
 	int (*fclose)(FILE *fp);
 } zc__aio_fdcalls;
 
@@ -183,7 +182,6 @@ static void zc__aio_fdcalls_init(void)
 	zc__aio_fdcalls.dup2 = dlsym(RTLD_NEXT, "dup2");
 	zc__aio_fdcalls.dup3 = dlsym(RTLD_NEXT, "dup3");
 	zc__aio_fdcalls.close_range = dlsym(RTLD_NEXT, "close_range");
-	zc__aio_fdcalls.closefrom = dlsym(RTLD_NEXT, "closefrom");
 	zc__aio_fdcalls.fclose = dlsym(RTLD_NEXT, "fclose");
 }
 
@@ -194,8 +192,14 @@ static void zc__aio_fdcalls_get(void)
 	pthread_once(&once, zc__aio_fdcalls_init);
 }
 
+/*
+ * The layer's own descriptors are not the program's: closing one is EBADF
+ * (as it would be without the layer), putting another file there EBUSY.
+ */
 ZC_AIO_API int close(int fd)
 {
+	if (zc__aio_fd_is_ours(fd))
+		return errno = EBADF, -1;
 	zc__aio_fd_closing(fd);
 	zc__aio_fdcalls_get();
 	if (zc__aio_fdcalls.close)
@@ -206,6 +210,8 @@ ZC_AIO_API int close(int fd)
 /* dup2() and dup3() close @fd2 first when it is open. */
 ZC_AIO_API int dup2(int fd, int fd2)
 {
+	if (zc__aio_fd_is_ours(fd2) || zc__aio_fd_is_ours(fd))
+		return errno = zc__aio_fd_is_ours(fd) ? EBADF : EBUSY, -1;
 	if (fd != fd2)
 		zc__aio_fd_closing(fd2);
 	zc__aio_fdcalls_get();
@@ -216,6 +222,8 @@ ZC_AIO_API int dup2(int fd, int fd2)
 
 ZC_AIO_API int dup3(int fd, int fd2, int flags)
 {
+	if (zc__aio_fd_is_ours(fd2) || zc__aio_fd_is_ours(fd))
+		return errno = zc__aio_fd_is_ours(fd) ? EBADF : EBUSY, -1;
 	if (fd != fd2)
 		zc__aio_fd_closing(fd2);
 	zc__aio_fdcalls_get();
@@ -224,25 +232,41 @@ ZC_AIO_API int dup3(int fd, int fd2, int flags)
 	return (int)syscall(SYS_dup3, fd, fd2, flags);
 }
 
-ZC_AIO_API int close_range(unsigned int first, unsigned int last, int flags)
+static int zc__aio_close_range_real(unsigned int first, unsigned int last,
+				    int flags)
 {
-	if (!(flags & CLOSE_RANGE_CLOEXEC))
-		zc__aio_fd_closing_range(first, last);
 	zc__aio_fdcalls_get();
 	if (zc__aio_fdcalls.close_range)
 		return zc__aio_fdcalls.close_range(first, last, flags);
 	return (int)syscall(SYS_close_range, first, last, flags);
 }
 
+/* The range, around the layer's own descriptors. */
+ZC_AIO_API int close_range(unsigned int first, unsigned int last, int flags)
+{
+	int ours;
+
+	if (first > last)
+		return zc__aio_close_range_real(first, last, flags);
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		zc__aio_fd_closing_range(first, last);
+	while ((ours = zc__aio_fd_next_ours(first)) >= 0 &&
+	       (unsigned int)ours <= last) {
+		if ((unsigned int)ours > first &&
+		    zc__aio_close_range_real(first, (unsigned int)ours - 1,
+					     flags) < 0)
+			return -1;
+		if ((unsigned int)ours == last)
+			return 0;
+		first = (unsigned int)ours + 1;
+	}
+	return zc__aio_close_range_real(first, last, flags);
+}
+
 ZC_AIO_API void closefrom(int first)
 {
 	if (first >= 0)
-		zc__aio_fd_closing_range((unsigned int)first, ~0u);
-	zc__aio_fdcalls_get();
-	if (zc__aio_fdcalls.closefrom)
-		zc__aio_fdcalls.closefrom(first);
-	else if (first >= 0)
-		syscall(SYS_close_range, (unsigned int)first, ~0u, 0);
+		close_range((unsigned int)first, ~0u, 0);
 }
 
 /* A stream opened with fdopen() on a socket closes the socket. */

@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -63,7 +64,7 @@
 
 #define ZC__AIO_MAX_DEFAULT 16384 /* requests not completed, all sockets */
 #define ZC__AIO_IDLE_MS 200	  /* let an idle socket go after this */
-#define ZC__AIO_DUP_MIN 100	  /* keep our duplicates off low numbers */
+#define ZC__AIO_DUP_MIN 100	  /* at least; see zc__aio_high_fd() */
 #define ZC__AIO_NB_MIN 4096	  /* smallest non-blocking write slice */
 #define ZC__AIO_POLL_MS 2	  /* engine check while waiting for POLLOUT */
 #define ZC__AIO_ENGINE_FDS 4	  /* descriptors the engine opened */
@@ -91,6 +92,8 @@ static struct {
 	int ntab;
 	struct zc__aio_fd *all; /* every entry, for a forked child */
 	struct zc__aio_waiter *waiters;
+	uint8_t *ours; /* bitmap of the layer's own descriptors */
+	size_t nours;
 	pthread_mutex_t elock; /* the driver's: every zcaio call, and below */
 	pthread_cond_t hcond;  /* the helper waits for work */
 	uint32_t drive_seq;    /* turns by callers, for the helper */
@@ -116,14 +119,71 @@ static struct {
 
 static pthread_once_t zc__aio_once = PTHREAD_ONCE_INIT;
 
+/*
+ * How deep this thread is inside the layer's locks. A signal handler that
+ * calls close() (async-signal-safe) or aio_error() while its thread holds
+ * one must not take it again: close() then leaves the number in
+ * zc__aio_pend for the next holder of g.lock, and aio_error() does not
+ * drive.
+ */
+static __thread int zc__aio_depth;
+
+#define ZC__AIO_PEND 64
+static int zc__aio_pend[ZC__AIO_PEND] = { [0 ... ZC__AIO_PEND - 1] = -1 };
+static unsigned int zc__aio_npend;
+static bool zc__aio_pend_lost; /* the table is not to be trusted again */
+
+static void zc__aio_mark_closed_locked(struct zc__aio_fd *f);
+
+/* Closes a signal handler left for us (g.lock held). */
+static void zc__aio_pend_drain_locked(void)
+{
+	for (int i = 0; i < ZC__AIO_PEND; i++) {
+		int fd = __atomic_exchange_n(&zc__aio_pend[i], -1,
+					     __ATOMIC_ACQ_REL);
+
+		if (fd < 0)
+			continue;
+		__atomic_sub_fetch(&zc__aio_npend, 1, __ATOMIC_RELEASE);
+		if (fd < g.ntab && g.tab[fd])
+			zc__aio_mark_closed_locked(g.tab[fd]);
+	}
+}
+
 static void zc__aio_lock(void)
 {
 	pthread_mutex_lock(&g.lock);
+	zc__aio_depth++;
+	if (__atomic_load_n(&zc__aio_npend, __ATOMIC_ACQUIRE))
+		zc__aio_pend_drain_locked();
 }
 
 static void zc__aio_unlock(void)
 {
+	zc__aio_depth--;
 	pthread_mutex_unlock(&g.lock);
+}
+
+/* The engine (g.elock): 0 when taken. */
+static int zc__aio_etry(void)
+{
+	int ret = pthread_mutex_trylock(&g.elock);
+
+	if (!ret)
+		zc__aio_depth++;
+	return ret;
+}
+
+static void zc__aio_etake(void)
+{
+	pthread_mutex_lock(&g.elock);
+	zc__aio_depth++;
+}
+
+static void zc__aio_edrop(void)
+{
+	zc__aio_depth--;
+	pthread_mutex_unlock(&g.elock);
 }
 
 static int64_t zc__aio_now_ns(void)
@@ -368,6 +428,60 @@ static void zc__aio_idle_del(struct zc__aio_fd *f)
 		g.idle_tail = f->iprev;
 }
 
+/*
+ * The layer's own descriptor numbers, which the program never opened: the
+ * preload answers a close() of one with EBADF and a dup2() onto one with
+ * EBUSY instead of letting the program take it from under the engine.
+ * Under g.lock.
+ */
+static void zc__aio_ours_set_locked(int fd, bool on)
+{
+	if (fd < 0)
+		return;
+	if ((size_t)fd / 8 >= g.nours) {
+		size_t n = g.nours ? g.nours : 128;
+		uint8_t *m;
+
+		while (n <= (size_t)fd / 8)
+			n *= 2;
+		if (!on || !(m = realloc(g.ours, n)))
+			return;
+		memset(m + g.nours, 0, n - g.nours);
+		g.ours = m;
+		g.nours = n;
+	}
+	if (on)
+		g.ours[fd / 8] |= (uint8_t)(1 << fd % 8);
+	else
+		g.ours[fd / 8] &= (uint8_t)~(1 << fd % 8);
+}
+
+static bool zc__aio_ours_locked(int fd)
+{
+	return fd >= 0 && (size_t)fd / 8 < g.nours &&
+	       (g.ours[fd / 8] & (1 << fd % 8));
+}
+
+/*
+ * A duplicate of @fd for the layer, high up where programs rarely put
+ * descriptors of their own (half the descriptor limit), else any number.
+ */
+static int zc__aio_high_fd(int fd)
+{
+	struct rlimit rl;
+	long min = ZC__AIO_DUP_MIN;
+	int d;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY &&
+	    (long)(rl.rlim_cur / 2) > min)
+		min = rl.rlim_cur / 2 > INT_MAX ? INT_MAX / 2 :
+						  (long)(rl.rlim_cur / 2);
+	d = fcntl(fd, F_DUPFD_CLOEXEC, (int)min);
+	if (d < 0)
+		d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return d;
+}
+
 /* Forget the entry and close our duplicate: under g.lock (fork). */
 static void zc__aio_fd_free(struct zc__aio_fd *f)
 {
@@ -377,6 +491,7 @@ static void zc__aio_fd_free(struct zc__aio_fd *f)
 		if (f->next)
 			f->next->pprev = f->pprev;
 	}
+	zc__aio_ours_set_locked(f->fd, false);
 	zc__aio_close(f->fd);
 	zc__aio_unlock();
 	free(f);
@@ -477,6 +592,22 @@ static void zc__aio_finish(struct zc__aio_req *r, ssize_t res, int err)
 
 static void zc__aio_held_kick(struct zc__aio_fd *f);
 
+/*
+ * A read failed with @err: whether to report 0 instead. As read(2): the
+ * first read after a reset reports it, every later one the end of the
+ * stream (zcaio reports the reset to each).
+ */
+static bool zc__aio_rx_end(struct zc__aio_fd *f, int err)
+{
+	if (err == ECANCELED || err == EFAULT || err == EINVAL ||
+	    err == ENOMEM)
+		return false;
+	if (f->rx_ended)
+		return true;
+	f->rx_ended = true;
+	return false;
+}
+
 static void zc__aio_job_done(struct zc_sock *s, const struct zc_result *res,
 			     void *user)
 {
@@ -492,6 +623,8 @@ static void zc__aio_job_done(struct zc_sock *s, const struct zc_result *res,
 	 */
 	if (res->res >= 0)
 		zc__aio_finish(r, res->res, 0);
+	else if (r->op == LIO_READ && zc__aio_rx_end(f, -(int)res->res))
+		zc__aio_finish(r, 0, 0);
 	else
 		zc__aio_finish(r, -1, -(int)res->res);
 	if (f->held)
@@ -903,6 +1036,8 @@ static int zc__aio_engine_create(struct zc_engine **e)
 	if (rings == 1) {
 		memcpy(g.efds, found, sizeof(found));
 		g.nefds = nf;
+		for (i = 0; i < (size_t)nf; i++)
+			zc__aio_ours_set_locked(found[i], true);
 	}
 	free(before);
 	free(after);
@@ -962,7 +1097,7 @@ static void zc__aio_engine_leave(void)
 	bool more;
 
 	for (;;) {
-		pthread_mutex_unlock(&g.elock);
+		zc__aio_edrop();
 		zc__aio_lock();
 		more = g.subq || g.closedq;
 		if ((wt = g.waiters)) {
@@ -972,7 +1107,7 @@ static void zc__aio_engine_leave(void)
 			pthread_cond_signal(&g.hcond);
 		}
 		zc__aio_unlock();
-		if (!more || pthread_mutex_trylock(&g.elock))
+		if (!more || zc__aio_etry())
 			return;
 		zc__aio_turn(0);
 	}
@@ -980,8 +1115,8 @@ static void zc__aio_engine_leave(void)
 
 void zc__aio_drive(void)
 {
-	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) ||
-	    pthread_mutex_trylock(&g.elock))
+	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) || zc__aio_depth ||
+	    zc__aio_etry())
 		return; /* the driver starts it (a sleeping one was poked) */
 	zc__aio_turn(0);
 	zc__aio_engine_leave();
@@ -1042,7 +1177,7 @@ int zc__aio_wait(bool (*ready)(const void *arg), const void *arg,
 		ms = deadline ? zc__aio_ms_left(deadline) : -1;
 		if (!ms)
 			return -EAGAIN;
-		if (!pthread_mutex_trylock(&g.elock)) {
+		if (!zc__aio_etry()) {
 			zc__aio_drive_until(ready, arg, deadline);
 			continue;
 		}
@@ -1054,7 +1189,7 @@ int zc__aio_wait(bool (*ready)(const void *arg), const void *arg,
 			zc__aio_wake_locked();
 		zc__aio_unlock();
 		ret = 0;
-		if (!pthread_mutex_trylock(&g.elock)) {
+		if (!zc__aio_etry()) {
 			zc__aio_lock();
 			zc__aio_waiter_unlink_locked(&wt);
 			zc__aio_unlock();
@@ -1130,7 +1265,7 @@ static void *zc__aio_helper(void *arg)
 			continue;
 		}
 		zc__aio_unlock();
-		if (!pthread_mutex_trylock(&g.elock)) {
+		if (!zc__aio_etry()) {
 			g.helper_driving = true;
 			do {
 				zc__aio_turn(ZC__AIO_HELPER_MS);
@@ -1177,6 +1312,15 @@ static int zc__aio_setup_locked(void)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g.wake) < 0 ||
 	    fcntl(g.wake[0], F_SETFL, O_NONBLOCK) < 0)
 		return -errno;
+	for (int i = 0; i < 2; i++) { /* off the low numbers */
+		int hi = zc__aio_high_fd(g.wake[i]);
+
+		if (hi >= 0) {
+			zc__aio_close(g.wake[i]);
+			g.wake[i] = hi;
+		}
+		zc__aio_ours_set_locked(g.wake[i], true);
+	}
 	ret = zc__aio_engine_create(&g.e);
 	if (ret < 0)
 		return ret;
@@ -1240,14 +1384,13 @@ static struct zc__aio_fd *zc__aio_fd_new_locked(int fd, const struct stat *st,
 		*err = -EAGAIN;
 		return NULL;
 	}
-	f->fd = fcntl(fd, F_DUPFD_CLOEXEC, ZC__AIO_DUP_MIN);
-	if (f->fd < 0)
-		f->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	f->fd = zc__aio_high_fd(fd);
 	if (f->fd < 0) {
 		*err = errno == EMFILE ? -EAGAIN : -errno;
 		free(f);
 		return NULL;
 	}
+	zc__aio_ours_set_locked(f->fd, true);
 	f->app_fd = fd;
 	f->dev = st->st_dev;
 	f->ino = st->st_ino;
@@ -1288,12 +1431,13 @@ static struct zc__aio_fd *zc__aio_lookup_locked(int fd, const struct stat *st)
 	return f;
 }
 
-struct zc__aio_fd *zc__aio_known(int fd, int *dupfd)
+struct zc__aio_fd *zc__aio_known(int fd, int *dupfd, bool *trusted)
 {
 	struct zc__aio_fd *f = NULL;
 
 	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) || fd < 0)
 		return NULL;
+	*trusted = !__atomic_load_n(&zc__aio_pend_lost, __ATOMIC_ACQUIRE);
 	zc__aio_lock();
 	if (fd < g.ntab && (f = g.tab[fd]))
 		*dupfd = f->fd;
@@ -1396,7 +1540,7 @@ int zc__aio_cancel_fd(int fd, const struct stat *st, struct aiocb *cb,
 	g.want++;
 	zc__aio_wake_locked();
 	zc__aio_unlock();
-	pthread_mutex_lock(&g.elock);
+	zc__aio_etake();
 	zc__aio_lock();
 	g.want--;
 	zc__aio_unlock();
@@ -1416,6 +1560,22 @@ void zc__aio_fd_closing(int fd)
 {
 	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) || fd < 0)
 		return;
+	if (zc__aio_depth) { /* a signal handler inside the layer */
+		for (int i = 0; i < ZC__AIO_PEND; i++) {
+			int none = -1;
+
+			if (__atomic_compare_exchange_n(&zc__aio_pend[i], &none,
+							fd, false,
+							__ATOMIC_ACQ_REL,
+							__ATOMIC_RELAXED)) {
+				__atomic_add_fetch(&zc__aio_npend, 1,
+						   __ATOMIC_RELEASE);
+				return;
+			}
+		}
+		__atomic_store_n(&zc__aio_pend_lost, true, __ATOMIC_RELEASE);
+		return;
+	}
 	zc__aio_lock();
 	if (fd < g.ntab && g.tab[fd])
 		zc__aio_mark_closed_locked(g.tab[fd]);
@@ -1427,10 +1587,48 @@ void zc__aio_fd_closing_range(unsigned int first, unsigned int last)
 {
 	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE))
 		return;
+	if (zc__aio_depth) { /* a signal handler: trust nothing from now */
+		__atomic_store_n(&zc__aio_pend_lost, true, __ATOMIC_RELEASE);
+		return;
+	}
 	zc__aio_lock();
 	for (unsigned int fd = first; fd <= last && fd < (unsigned int)g.ntab;
 	     fd++)
 		if (g.tab[fd])
 			zc__aio_mark_closed_locked(g.tab[fd]);
 	zc__aio_unlock();
+}
+
+/*
+ * The preload, before the program closes or replaces @fd: whether it is
+ * one of the layer's own (then the call must not touch it).
+ */
+bool zc__aio_fd_is_ours(int fd)
+{
+	bool ours;
+
+	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) || zc__aio_depth)
+		return false;
+	zc__aio_lock();
+	ours = zc__aio_ours_locked(fd);
+	zc__aio_unlock();
+	return ours;
+}
+
+/* The next of the layer's own descriptors at or after @fd, or -1. */
+int zc__aio_fd_next_ours(unsigned int fd)
+{
+	int found = -1;
+
+	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) || zc__aio_depth)
+		return -1;
+	zc__aio_lock();
+	for (; fd / 8 < g.nours && fd < INT_MAX; fd++) {
+		if (zc__aio_ours_locked((int)fd)) {
+			found = (int)fd;
+			break;
+		}
+	}
+	zc__aio_unlock();
+	return found;
 }

@@ -80,8 +80,10 @@ void zc__recv_result(struct zc__op *op, int res)
 		if (s->aborted)
 			res = s->abort_err;
 		job->error = res;
-		if (res != -ECANCELED && !s->dgram)
-			s->rx_err = res; /* a stream ends; datagrams go on */
+		/* A stream ends; datagrams go on, and a bad buffer (EFAULT)
+		 * fails only its own job, as read(2) does. */
+		if (res != -ECANCELED && res != -EFAULT && !s->dgram)
+			s->rx_err = res;
 	}
 	zc__job_finish(job);
 }

@@ -16,6 +16,7 @@
 #include "aiot.h"
 
 #define LEN 65536
+#define MAXFD (1 << 21) /* the layer puts its own high up */
 
 /* The descriptors open here (but the directory's own), as a bitmap. */
 static int open_fds(uint8_t *map, int n)
@@ -44,7 +45,7 @@ static int open_fds(uint8_t *map, int n)
 /* Whether a descriptor open here is the socket with inode @ino. */
 static bool holds(ino_t ino)
 {
-	uint8_t now[1024];
+	static uint8_t now[MAXFD];
 	struct stat st;
 
 	open_fds(now, sizeof(now));
@@ -57,7 +58,7 @@ static bool holds(ino_t ino)
 /* Every descriptor open is one in @mine; say which is not. */
 static void only_mine(const uint8_t *mine, const char *who)
 {
-	uint8_t now[1024];
+	static uint8_t now[MAXFD];
 	char path[64], link[128];
 
 	open_fds(now, sizeof(now));
@@ -76,7 +77,7 @@ static void only_mine(const uint8_t *mine, const char *who)
 
 int main(void)
 {
-	static uint8_t buf[LEN], mine[1024];
+	static uint8_t buf[LEN], mine[MAXFD];
 	struct stat sa;
 	int a, b, st;
 	double end;
