@@ -22,7 +22,7 @@ static struct {
 	const char *tsfmt;	/* strftime() format, or NULL */
 	const char *title;
 	bool bol;		/* at the beginning of a line */
-	bool capturing;
+	bool capturing, truncated;
 	char *cap;
 	size_t cap_len, cap_size;
 } out = { .fd = -1, .bol = true };
@@ -43,8 +43,12 @@ static void write_all(const char *p, size_t n)
 
 static void capture(const char *p, size_t n)
 {
-	if (!out.capturing || out.cap_len + n > ZP_CAPTURE_MAX)
+	if (!out.capturing)
 		return;
+	if (out.cap_len + n > ZP_CAPTURE_MAX) {
+		out.truncated = true;
+		return;
+	}
 	if (out.cap_len + n + 1 > out.cap_size) {
 		size_t sz = (out.cap_len + n + 1) * 2;
 		char *c = realloc(out.cap, sz);
@@ -137,13 +141,24 @@ void zp_output_capture_start(void)
 	fflush(stdout);
 	out.cap_len = 0;
 	out.capturing = true;
+	out.truncated = false;
 }
 
 char *zp_output_capture_take(void)
 {
-	char *c = out.cap_len ? out.cap : NULL;
+	static const char note[] =
+		"\n(the rest of the server's output, past 512 KiB, is not sent)\n";
+	char *c;
 
 	fflush(stdout);
+	if (out.truncated) {
+		out.truncated = false;
+		if (out.cap_len > ZP_CAPTURE_MAX - sizeof(note))
+			out.cap_len = ZP_CAPTURE_MAX - sizeof(note);
+		out.capturing = true;
+		capture(note, sizeof(note) - 1);
+	}
+	c = out.cap_len ? out.cap : NULL;
 	if (!c)
 		free(out.cap);
 	out.cap = NULL;
