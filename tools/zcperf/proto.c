@@ -653,6 +653,12 @@ int zp_results_encode(const struct zp_results *r, const char *server_output,
 	ok = ok && arr;
 	for (int i = 0; ok && i < r->nstreams; i++)
 		ok = stream_encode(arr, &r->s[i]);
+	/* the peer takes results up to ZP_MAX_RESULTS_MSG: half of it for
+	 * the report, else a note */
+	if (server_output && strlen(server_output) > ZP_MAX_RESULTS_MSG / 2) {
+		server_output = "(the server's output is over 512 KiB: not sent)\n";
+		output_is_json = false;
+	}
 	if (ok && server_output && output_is_json) {
 		cJSON *so = cJSON_Parse(server_output);
 

@@ -133,6 +133,10 @@ get-server-output-large)
 	grep -q "past 512 KiB, is not sent" "$dir/c.out" ||
 		fail "no truncation note ($(wc -c <"$dir/c.out") bytes of output)"
 	grep -q "^iperf Done" "$dir/c.out" || fail "no end"
+	# a JSON report that large is not sent, and said so
+	server "$Z" -i 0.1 -J
+	client "$Z" -t 8 -P 128 -i 0 --get-server-output -J
+	jqc '.server_output_text | test("not sent")' "no note instead of the report"
 	;;
 json-stream)
 	server "$Z"
