@@ -191,7 +191,7 @@ int zc__aio_fd_next_ours(unsigned int fd);
 void zc__aio_fd_closing_range(unsigned int first, unsigned int last);
 /*
  * The calling thread drives the engine: zc__aio_drive() after queueing,
- * zc__aio_poll() from aio_error() (at most every ZC__AIO_POLL_NS), and
+ * zc__aio_poll() between glibc waits (at most every ZC__AIO_POLL_NS), and
  * zc__aio_wait() until @ready(@arg), inside the ring when no other thread
  * drives; @deadline (CLOCK_MONOTONIC) or NULL. 0, -EAGAIN or -EINTR.
  */

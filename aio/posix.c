@@ -374,7 +374,7 @@ glibc:
 	return ret < 0 ? -errno : 0;
 }
 
-int zc__aio_submit(const struct zc__aio_real *real, struct aiocb *cb, int op,
+static int zc__aio_submit_nc(const struct zc__aio_real *real, struct aiocb *cb, int op,
 		   struct zc__aio_group *grp)
 {
 	int ret = zc__aio_submit_one(real, cb, op, grp, NULL);
@@ -409,9 +409,7 @@ int zc__aio_error(const struct zc__aio_real *real, const struct aiocb *cb)
 		return zc__aio_fail(EINVAL);
 	switch (zc__aio_tag_owner(cb)) {
 	case ZC__AIO_OURS:
-		if (zc__aio_load_err(cb) == EINPROGRESS)
-			zc__aio_poll(); /* a program that only polls */
-		return zc__aio_load_err(cb);
+		return zc__aio_load_err(cb); /* no lock: signal-safe */
 	case ZC__AIO_GLIBC:
 		return real->error(cb);
 	}
@@ -533,7 +531,7 @@ static bool zc__aio_list_ready(const void *arg)
 	return false;
 }
 
-int zc__aio_suspend(const struct zc__aio_real *real,
+static int zc__aio_suspend_nc(const struct zc__aio_real *real,
 		    const struct aiocb *const list[], int n,
 		    const struct timespec *timeout)
 {
@@ -597,7 +595,7 @@ int zc__aio_suspend(const struct zc__aio_real *real,
 
 /* ---- cancel ---- */
 
-int zc__aio_cancel(const struct zc__aio_real *real, int fd, struct aiocb *cb)
+static int zc__aio_cancel_nc(const struct zc__aio_real *real, int fd, struct aiocb *cb)
 {
 	struct stat st;
 	bool ours;
@@ -666,7 +664,7 @@ static bool zc__aio_wait_ours(struct zc__aio_group *grp,
 	return false;
 }
 
-int zc__aio_listio(const struct zc__aio_real *real, int mode,
+static int zc__aio_listio_nc(const struct zc__aio_real *real, int mode,
 		   struct aiocb *const list[], int n, struct sigevent *sev)
 {
 	struct zc__aio_group *grp = NULL;
@@ -757,4 +755,44 @@ int zc__aio_listio(const struct zc__aio_real *real, int mode,
 		zc__aio_group_put(grp);
 	}
 	return failed ? zc__aio_fail(EIO) : 0;
+}
+
+/*
+ * The entry points run with cancellation disabled: a thread cancelled at a
+ * cancellation point inside the layer (a poke's write(), a poll()) would
+ * unwind holding its locks and stop every other thread's AIO.
+ * aio_suspend() is a cancellation point itself, on entry.
+ */
+#define ZC__AIO_NOCANCEL(call)                                             \
+	do {                                                               \
+		int old_, ret_;                                            \
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old_);     \
+		ret_ = (call);                                             \
+		pthread_setcancelstate(old_, NULL);                        \
+		return ret_;                                               \
+	} while (0)
+
+int zc__aio_submit(const struct zc__aio_real *real, struct aiocb *cb, int op,
+		   struct zc__aio_group *grp)
+{
+	ZC__AIO_NOCANCEL(zc__aio_submit_nc(real, cb, op, grp));
+}
+
+int zc__aio_suspend(const struct zc__aio_real *real,
+		    const struct aiocb *const list[], int n,
+		    const struct timespec *timeout)
+{
+	pthread_testcancel();
+	ZC__AIO_NOCANCEL(zc__aio_suspend_nc(real, list, n, timeout));
+}
+
+int zc__aio_cancel(const struct zc__aio_real *real, int fd, struct aiocb *cb)
+{
+	ZC__AIO_NOCANCEL(zc__aio_cancel_nc(real, fd, cb));
+}
+
+int zc__aio_listio(const struct zc__aio_real *real, int mode,
+		   struct aiocb *const list[], int n, struct sigevent *sev)
+{
+	ZC__AIO_NOCANCEL(zc__aio_listio_nc(real, mode, list, n, sev));
 }

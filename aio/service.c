@@ -93,6 +93,7 @@ static struct {
 	struct zc__aio_fd *all; /* every entry, for a forked child */
 	struct zc__aio_waiter *waiters;
 	uint8_t *ours; /* bitmap of the layer's own descriptors */
+	long pid;      /* the process's, for a vfork() child's close() */
 	size_t nours;
 	pthread_mutex_t elock; /* the driver's: every zcaio call, and below */
 	pthread_cond_t hcond;  /* the helper waits for work */
@@ -894,8 +895,11 @@ static void zc__aio_pollout(struct pollfd *pfd, struct zc__aio_fd **fs,
  * Sockets waiting for POLLOUT need poll(): then the engine is looked at
  * every ZC__AIO_POLL_MS. @ms: until the next idle socket is due.
  */
-static void zc__aio_sleep(int ms)
+static bool zc__aio_sleep(int ms)
 {
+	int64_t until = zc__aio_now_ms() + ms;
+	bool intr = false;
+	int ret;
 	struct pollfd stack_pfd[64], *pfd = stack_pfd;
 	struct zc__aio_fd *stack_fs[64], **fs = stack_fs, *f;
 	nfds_t n = 0, want = 1;
@@ -933,8 +937,14 @@ static void zc__aio_sleep(int ms)
 	g.sleeping = true;
 	zc__aio_unlock();
 	if (!n) {
-		zc_engine_run(g.e, ms);
-	} else if (poll(pfd, n, ZC__AIO_POLL_MS) > 0) {
+		/* It returns with nothing done before its time only when a
+		 * signal came (the wake read is always pending). */
+		if (!zc_engine_run(g.e, ms) &&
+		    (ms < 0 || zc__aio_now_ms() < until))
+			intr = true;
+	} else if ((ret = poll(pfd, n, ZC__AIO_POLL_MS)) < 0) {
+		intr = errno == EINTR;
+	} else if (ret > 0) {
 		if (!w.armed && pfd[0].revents &&
 		    recv(g.wake[1], buf, sizeof(buf), MSG_DONTWAIT) < 0) {
 			/* EAGAIN: another wake-up took it */
@@ -949,6 +959,7 @@ out:
 		free(pfd);
 		free(fs);
 	}
+	return intr;
 }
 
 static int zc__aio_int_cmp(const void *a, const void *b)
@@ -1050,10 +1061,11 @@ static int zc__aio_engine_create(struct zc_engine **e)
  * go; then, if nothing ran and @ms allows, sleep in the ring up to @ms
  * (-1: until something happens).
  */
-static void zc__aio_turn(int ms)
+static bool zc__aio_turn(int ms)
 {
 	struct zc__aio_req *q, *r;
 	struct zc__aio_fd *cq, *f;
+	bool intr = false;
 	int ran, next;
 
 	zc__aio_lock();
@@ -1077,12 +1089,13 @@ static void zc__aio_turn(int ms)
 	if (ms && ran <= 0) {
 		if (next >= 0 && (ms < 0 || next < ms))
 			ms = next;
-		zc__aio_sleep(ms);
+		intr = zc__aio_sleep(ms);
 		zc__aio_done_wake();
 	}
 	__atomic_store_n(&g.last_turn_ns, zc__aio_now_ns(), __ATOMIC_RELAXED);
 	if (!g.helper_driving)
 		__atomic_add_fetch(&g.drive_seq, 1, __ATOMIC_RELAXED);
+	return intr;
 }
 
 /*
@@ -1148,20 +1161,22 @@ static int zc__aio_ms_left(const struct timespec *deadline)
  * keep the engine between turns (handing it to a waiter each time would
  * wake one per turn), unless another thread asks for it.
  */
-static void zc__aio_drive_until(bool (*ready)(const void *arg),
-				const void *arg,
-				const struct timespec *deadline)
+static int zc__aio_drive_until(bool (*ready)(const void *arg),
+			       const void *arg, const struct timespec *deadline)
 {
+	bool intr;
 	int ms;
 
 	for (;;) {
 		ms = deadline ? zc__aio_ms_left(deadline) : -1;
-		zc__aio_turn(ms);
-		if (ready(arg) || (deadline && !zc__aio_ms_left(deadline)) ||
+		intr = zc__aio_turn(ms);
+		if (intr || ready(arg) ||
+		    (deadline && !zc__aio_ms_left(deadline)) ||
 		    __atomic_load_n(&g.want, __ATOMIC_RELAXED))
 			break;
 	}
 	zc__aio_engine_leave();
+	return intr && !ready(arg) ? -EINTR : 0;
 }
 
 int zc__aio_wait(bool (*ready)(const void *arg), const void *arg,
@@ -1178,7 +1193,8 @@ int zc__aio_wait(bool (*ready)(const void *arg), const void *arg,
 		if (!ms)
 			return -EAGAIN;
 		if (!zc__aio_etry()) {
-			zc__aio_drive_until(ready, arg, deadline);
+			if (zc__aio_drive_until(ready, arg, deadline) < 0)
+				return -EINTR;
 			continue;
 		}
 		/* Another thread drives: it wakes us when @ready may hold, or
@@ -1307,6 +1323,7 @@ static int zc__aio_setup_locked(void)
 	int ret;
 
 	g.max = zc__aio_env_max();
+	g.pid = syscall(SYS_getpid);
 	g.subq_tail = &g.subq;
 	g.idle_tail = &g.idle;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g.wake) < 0 ||
@@ -1556,9 +1573,22 @@ int zc__aio_cancel_fd(int fd, const struct stat *st, struct aiocb *cb,
 }
 
 /* The preload's close(): the descriptor number is about to be free. */
+/*
+ * Whether the calling task shares the process's descriptor table: a
+ * vfork() child runs the preload's close() in the parent's memory, on a
+ * table of its own.
+ */
+static bool zc__aio_own_table(void)
+{
+	return syscall(SYS_getpid) == g.pid;
+}
+
 void zc__aio_fd_closing(int fd)
 {
-	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) || fd < 0)
+	int old;
+
+	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) || fd < 0 ||
+	    !zc__aio_own_table())
 		return;
 	if (zc__aio_depth) { /* a signal handler inside the layer */
 		for (int i = 0; i < ZC__AIO_PEND; i++) {
@@ -1576,27 +1606,34 @@ void zc__aio_fd_closing(int fd)
 		__atomic_store_n(&zc__aio_pend_lost, true, __ATOMIC_RELEASE);
 		return;
 	}
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 	zc__aio_lock();
 	if (fd < g.ntab && g.tab[fd])
 		zc__aio_mark_closed_locked(g.tab[fd]);
 	zc__aio_unlock();
+	pthread_setcancelstate(old, NULL);
 }
 
 /* The preload's close_range(): every number in the range. */
 void zc__aio_fd_closing_range(unsigned int first, unsigned int last)
 {
-	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE))
+	int old;
+
+	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) ||
+	    !zc__aio_own_table())
 		return;
 	if (zc__aio_depth) { /* a signal handler: trust nothing from now */
 		__atomic_store_n(&zc__aio_pend_lost, true, __ATOMIC_RELEASE);
 		return;
 	}
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 	zc__aio_lock();
 	for (unsigned int fd = first; fd <= last && fd < (unsigned int)g.ntab;
 	     fd++)
 		if (g.tab[fd])
 			zc__aio_mark_closed_locked(g.tab[fd]);
 	zc__aio_unlock();
+	pthread_setcancelstate(old, NULL);
 }
 
 /*
@@ -1607,7 +1644,8 @@ bool zc__aio_fd_is_ours(int fd)
 {
 	bool ours;
 
-	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) || zc__aio_depth)
+	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) || zc__aio_depth ||
+	    !zc__aio_own_table())
 		return false;
 	zc__aio_lock();
 	ours = zc__aio_ours_locked(fd);
@@ -1620,7 +1658,8 @@ int zc__aio_fd_next_ours(unsigned int fd)
 {
 	int found = -1;
 
-	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) || zc__aio_depth)
+	if (!__atomic_load_n(&g.started, __ATOMIC_ACQUIRE) || zc__aio_depth ||
+	    !zc__aio_own_table())
 		return -1;
 	zc__aio_lock();
 	for (; fd / 8 < g.nours && fd < INT_MAX; fd++) {

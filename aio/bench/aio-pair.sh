@@ -3,25 +3,31 @@
 # aio-pair.sh [BUILD] [SECONDS] [RUNS] - the aio-pair example (plain
 # <aio.h>, 64 KiB requests, 8 writes and 2 reads queued, loopback, nothing
 # checked: -n) with glibc's AIO and under libzcaio-aio-preload.so, in the
-# same run, alternating. Prints each run and the medians: throughput, CPU
-# seconds per GiB (both processes, every thread), and the ratio to glibc.
+# same run, interleaved, sender pinned to CPU 0 and receiver to CPU 1
+# (AIO_PAIR_CPUS). Prints each run and the medians: throughput, CPU seconds
+# per GiB (both processes, every thread) and the ratio to glibc; then one
+# 1 GiB run of each under perf stat: system calls and context switches
+# per request (writes and reads of both processes).
 # A benchmark, not a test: it never fails because a machine is slow.
+# Run it alone: flock /work/bench.lock aio/bench/aio-pair.sh build 5 3
 set -u
 build=${1:-build}
 secs=${2:-5}
 runs=${3:-3}
+cpus=${AIO_PAIR_CPUS:-0,1}
 pair=$build/aio/aio-pair
 lib=$(cd "$build/aio" && pwd)/libzcaio-aio-preload.so
 here=$(dirname "$0")
-args="-n -t $secs -s 65536 -w 8 -r 2"
+args="-n -s 65536 -w 8 -r 2 -c $cpus"
 [ -x "$pair" ] && [ -f "$lib" ] || { echo "build first: ninja -C $build"; exit 1; }
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+stat=$(mktemp)
+trap 'rm -f "$out" "$stat"' EXIT
 
 run() { # label, then the command
 	label=$1
 	shift
-	line=$("$@" $args | tail -n 1)
+	line=$("$@" $args -t "$secs" | tail -n 1)
 	echo "$label: $line"
 	echo "$label $line" >>"$out"
 }
@@ -34,13 +40,35 @@ while [ "$i" -lt "$runs" ]; do
 		"$here/../tests/run-preload.sh" "$lib" "$pair"
 	i=$((i + 1))
 done
-echo "medians of $runs x ${secs} s:"
+echo "medians of $runs x ${secs} s (sender CPU, receiver CPU: $cpus):"
 for l in glibc preload preload-copy; do
 	g=$(awk -v l=$l '$1 == l { print $2 }' "$out" | sort -n |
 		awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 	c=$(awk -v l=$l '$1 == l { print $4 }' "$out" | sort -n |
 		awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 	echo "$l $g $c"
-done | awk '$1 == "glibc" { base = $2 }
-	{ printf "  %-13s %6.2f Gbit/s  %6.3f CPU s/GiB  %5.2fx glibc\n",
-		$1, $2, $3, $2 / base }'
+done | awk '$1 == "glibc" { base = $2; cbase = $3 }
+	{ printf "  %-13s %6.2f Gbit/s  %6.3f CPU s/GiB  %5.2fx glibc" \
+		"  %5.2fx its CPU/GiB\n", $1, $2, $3, $2 / base, $3 / cbase }'
+
+# perf stat counts the system calls of both processes (-f follows the fork).
+command -v perf >/dev/null || { echo "no perf: no system call counts"; exit 0; }
+count() { # label, then the command
+	label=$1
+	shift
+	line=$(perf stat -x, -o "$stat" -e 'syscalls:sys_enter_*' \
+		-e context-switches "$@" $args -b 1073741824 | tail -n 1)
+	reqs=$(echo "$line" | sed -n 's/.* \([0-9]*\) requests$/\1/p')
+	awk -F, -v l="$label" -v r="$reqs" '
+		$3 ~ /^syscalls:sys_enter_/ && $1 + 0 > 0 {
+			n += $1; name = substr($3, 20)
+			if ($1 / r >= 0.05) top = top sprintf(" %s %.2f", name, $1 / r)
+		}
+		$3 == "context-switches" { cs = $1 }
+		END { printf "  %-8s %d requests: %.2f system calls and %.2f " \
+			"context switches per request;%s\n", l, r, n / r, cs / r, top }
+		' "$stat"
+}
+echo "one 1 GiB run each under perf stat (per request, both processes):"
+count glibc "$pair"
+count preload env LD_PRELOAD="$lib" "$pair"

@@ -14,15 +14,19 @@
  * byte checked" is the same in all three for the same -b.
  *
  *	aio-pair [-b BYTES] [-t SECONDS] [-s SIZE] [-w WRITES] [-r READS] [-n]
+ *		 [-c SENDER_CPU,RECEIVER_CPU]
  *
  * -b: stop after this many bytes (default 64 MiB); -t: or after this many
  * seconds (a benchmark run); -s: bytes per request (default 64 KiB, a
  * multiple of 8); -n: benchmark the I/O path alone, like netperf: the
- * buffers are filled once and nothing is checked. Prints throughput and CPU seconds per GiB (sender and
- * receiver processes together, every thread). Exit 0 = bytes intact.
+ * buffers are filled once and nothing is checked; -c: pin the sender and
+ * the receiver process to these CPUs. Prints throughput, CPU seconds per
+ * GiB (sender and receiver processes together, every thread) and the
+ * requests made (writes and reads, both processes). Exit 0 = bytes intact.
  */
 #include <aio.h>
 #include <errno.h>
+#include <sched.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
@@ -43,6 +47,20 @@ static size_t cfg_size = 64 << 10;
 static int cfg_writes = 8;
 static int cfg_reads = 2;
 static int cfg_nocheck;
+static int cfg_cpu[2] = { -1, -1 };
+static uint64_t reads_done; /* the receiver's, reported to the sender */
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		perror("sched_setaffinity");
+}
 
 static uint64_t word_at(uint64_t off)
 {
@@ -146,6 +164,7 @@ static int receiver(int fd, int out)
 		if (aio_error(&cbs[i]))
 			die("read");
 		n = aio_return(&cbs[i]);
+		reads_done++;
 		if (n == 0) {
 			eof = 1;
 			break;
@@ -167,7 +186,8 @@ static int receiver(int fd, int out)
 			return 1;
 		}
 	}
-	snprintf(line, sizeof(line), "%llu\n", (unsigned long long)off);
+	snprintf(line, sizeof(line), "%llu %llu\n", (unsigned long long)off,
+		 (unsigned long long)(reads_done + cfg_reads - 1));
 	if (write(out, line, strlen(line)) < 0)
 		return 1;
 	return 0;
@@ -251,14 +271,15 @@ static double cpu_secs(void)
 int main(int argc, char **argv)
 {
 	int sfd, rfd, p[2], st, c;
-	unsigned long long got = 0;
+	unsigned long long got = 0, reads;
+	char *rest;
 	uint64_t sent;
 	double t0, t1, cpu0, cpu;
 	char line[64] = "";
 	pid_t pid;
 	FILE *in;
 
-	while ((c = getopt(argc, argv, "b:t:s:w:r:n")) != -1) {
+	while ((c = getopt(argc, argv, "b:t:s:w:r:nc:")) != -1) {
 		switch (c) {
 		case 'b': cfg_bytes = strtoull(optarg, NULL, 0); break;
 		case 't': cfg_secs = atof(optarg); cfg_bytes = UINT64_MAX; break;
@@ -266,6 +287,10 @@ int main(int argc, char **argv)
 		case 'w': cfg_writes = atoi(optarg); break;
 		case 'r': cfg_reads = atoi(optarg); break;
 		case 'n': cfg_nocheck = 1; break;
+		case 'c':
+			if (sscanf(optarg, "%d,%d", &cfg_cpu[0], &cfg_cpu[1]) != 2)
+				cfg_cpu[0] = cfg_cpu[1] = -1;
+			break;
 		default:
 			fprintf(stderr, "usage: %s [-b bytes] [-t secs] "
 				"[-s size] [-w writes] [-r reads] [-n]\n",
@@ -288,12 +313,14 @@ int main(int argc, char **argv)
 	if (pid < 0)
 		die("fork");
 	if (!pid) {
+		pin(cfg_cpu[1]);
 		close(sfd);
 		close(p[0]);
 		_exit(receiver(rfd, p[1]));
 	}
 	close(rfd);
 	close(p[1]);
+	pin(cfg_cpu[0]);
 	sent = sender(sfd);
 	shutdown(sfd, SHUT_WR);
 	in = fdopen(p[0], "r");
@@ -304,7 +331,8 @@ int main(int argc, char **argv)
 	t1 = now();
 	cpu = cpu_secs() - cpu0;
 	close(sfd);
-	got = strtoull(line, NULL, 10);
+	got = strtoull(line, &rest, 10);
+	reads = strtoull(rest, NULL, 10);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) || !line[0] || got != sent) {
 		fprintf(stderr, "FAIL: sent %llu bytes, receiver %s\n",
 			(unsigned long long)sent,
@@ -314,8 +342,9 @@ int main(int argc, char **argv)
 	printf("received %llu bytes, %s\n", got,
 	       cfg_nocheck ? "not checked (-n)" : "every byte checked");
 	printf("%.2f Gbit/s, %.3f CPU s/GiB, %zu-byte requests, %d writes "
-	       "and %d reads queued\n",
+	       "and %d reads queued, %llu requests\n",
 	       got * 8 / (t1 - t0) / 1e9, cpu / (got / 1073741824.0),
-	       cfg_size, cfg_writes, cfg_reads);
+	       cfg_size, cfg_writes, cfg_reads,
+	       (unsigned long long)(sent / cfg_size + reads));
 	return 0;
 }
