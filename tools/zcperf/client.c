@@ -50,20 +50,26 @@ static int udp_hello(int fd, char *err, size_t errlen)
 static int create_streams(struct zp_test *t)
 {
 	const struct zp_opts *o = t->o;
-	int n = t->p.bidir ? 2 * t->p.parallel : t->p.parallel;
+	int n = t->p.bidir ? 2 * t->p.parallel : t->p.parallel, ret;
 	char err[200];
 
 	for (int i = 0; i < n; i++) {
 		bool sender = t->p.bidir ? i < t->p.parallel : !t->p.reverse;
 		int fd = zp_connect(o->host, o->port, o->family,
-				    t->p.udp ? SOCK_DGRAM : SOCK_STREAM, 10000,
+				    t->p.udp ? SOCK_DGRAM : SOCK_STREAM,
+				    o->cport ? o->cport + i : 0, 10000,
 				    err, sizeof(err));
 
 		if (fd < 0)
 			return fail(t, "%s", err);
-		if (zp_tune_socket(fd, &t->p, t->p.udp) < 0) {
+		if ((ret = zp_tune_socket(fd, &t->p, t->p.udp)) < 0) {
 			close(fd);
-			return fail(t, "socket options: %s", strerror(errno));
+			if (t->p.congestion[0] && ret == -ENOENT)
+				return fail(t, "-C %s: no such congestion control "
+					    "here (see /proc/sys/net/ipv4/"
+					    "tcp_available_congestion_control)",
+					    t->p.congestion);
+			return fail(t, "socket options: %s", strerror(-ret));
 		}
 		if (o->no_control) {
 			/* a sink: nothing to greet */
@@ -338,7 +344,7 @@ int zp_run_client(const struct zp_opts *o)
 		zp_test_free(&t);
 		return t.fail ? 1 : 0;
 	}
-	t.ctl = zp_connect(o->host, o->port, o->family, SOCK_STREAM, 10000,
+	t.ctl = zp_connect(o->host, o->port, o->family, SOCK_STREAM, 0, 10000,
 			   err, sizeof(err));
 	if (t.ctl < 0) {
 		zp_report_error(&t, err);

@@ -6,8 +6,11 @@
 #include "output.h"
 #include "zcperf.h"
 
+#include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 volatile sig_atomic_t zp_sig;
 
@@ -27,6 +30,38 @@ void zp_signals_arm(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+}
+
+/* -A: this process on one CPU; -D: a server in the background (stdin,
+ * stdout and stderr on /dev/null, as iperf3 -D; the working directory
+ * is kept so relative paths still mean what they meant); -I: its pid. */
+int zp_process_setup(const struct zp_opts *o, char *err, size_t errlen)
+{
+	if (o->affinity >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(o->affinity, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) < 0) {
+			snprintf(err, errlen, "-A/--affinity %d: %s", o->affinity,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	if (o->daemon && daemon(1, 0) < 0) {
+		snprintf(err, errlen, "-D/--daemon: %s", strerror(errno));
+		return -1;
+	}
+	if (o->pidfile) {
+		FILE *f = fopen(o->pidfile, "w");
+
+		if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f)) {
+			snprintf(err, errlen, "-I/--pidfile %s: %s", o->pidfile,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -53,11 +88,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Usage: zcperf [-s|-c host] [options]; zcperf --help\n");
 		return 1;
 	}
+	if (zp_process_setup(&o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "zcperf: %s\n", err);
+		return 1;
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (zp_output_setup(&o, err, sizeof(err)) < 0) {
 		fprintf(stderr, "zcperf: %s\n", err);
 		return 1;
 	}
 	zp_signals_arm();
-	return o.server ? zp_run_server(&o) : zp_run_client(&o);
+	ret = o.server ? zp_run_server(&o) : zp_run_client(&o);
+	if (o.pidfile)
+		unlink(o.pidfile);
+	return ret;
 }

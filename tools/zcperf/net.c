@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
@@ -94,6 +95,10 @@ int zp_tune_socket(int fd, const struct zp_params *p, bool udp)
 	}
 	if (udp)
 		return 0;
+	if (p->congestion[0] &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, p->congestion,
+		       (socklen_t)strlen(p->congestion)) < 0)
+		return -errno;
 	if (p->nodelay &&
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
 		return -errno;
@@ -103,8 +108,21 @@ int zp_tune_socket(int fd, const struct zp_params *p, bool udp)
 	return 0;
 }
 
-/* Connects with a deadline; returns a blocking socket or -errno. */
-int zp_connect(const char *host, int port, int family, int type,
+static int bind_local(int fd, const struct addrinfo *ai, int lport)
+{
+	struct sockaddr_storage ss = { .ss_family = (sa_family_t)ai->ai_family };
+	int one = 1;
+
+	/* iperf3's --cport: a port just used is in TIME_WAIT */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ai->ai_family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)lport);
+	else
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)lport);
+	return bind(fd, (struct sockaddr *)&ss, ai->ai_addrlen) < 0 ? -errno : 0;
+}
+
+int zp_connect(const char *host, int port, int family, int type, int lport,
 	       int timeout_ms, char *err, size_t errlen)
 {
 	struct addrinfo hints = { .ai_family = family, .ai_socktype = type };
@@ -128,6 +146,11 @@ int zp_connect(const char *host, int port, int family, int type,
 			    SOCK_NONBLOCK, ai->ai_protocol);
 		if (fd < 0) {
 			ret = -errno;
+			continue;
+		}
+		if (lport && (ret = bind_local(fd, ai, lport)) < 0) {
+			close(fd);
+			fd = -1;
 			continue;
 		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 &&
@@ -154,7 +177,10 @@ int zp_connect(const char *host, int port, int family, int type,
 		break;
 	}
 	freeaddrinfo(res);
-	if (fd < 0)
+	if (fd < 0 && lport)
+		snprintf(err, errlen, "unable to connect to %s port %d from "
+			 "port %d: %s", host, port, lport, strerror(-ret));
+	else if (fd < 0)
 		snprintf(err, errlen, "unable to connect to %s port %d: %s",
 			 host, port, strerror(-ret));
 	return fd < 0 ? ret : fd;

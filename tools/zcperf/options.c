@@ -18,7 +18,7 @@ enum {
 	OPT_READ_DEPTH, OPT_VERIFY, OPT_RR, OPT_GSO, OPT_MAX_CONNS,
 	OPT_CTL_TIMEOUT, OPT_UDP64, OPT_SEED, OPT_OUT, OPT_SIZES, OPT_MODES,
 	OPT_NO_CONTROL, OPT_NO_FIXED, OPT_JSON_STREAM, OPT_LOGFILE,
-	OPT_FORCEFLUSH, OPT_TIMESTAMPS, OPT_GET_SERVER_OUTPUT,
+	OPT_FORCEFLUSH, OPT_TIMESTAMPS, OPT_GET_SERVER_OUTPUT, OPT_CPORT,
 	OPT_UNSUPPORTED = 1000,
 };
 
@@ -63,6 +63,13 @@ static const struct option longopts[] = {
 	{ "sizes", required_argument, NULL, OPT_SIZES },
 	{ "modes", required_argument, NULL, OPT_MODES },
 	{ "no-control", no_argument, NULL, OPT_NO_CONTROL },
+	{ "blockcount", required_argument, NULL, 'k' },
+	{ "congestion", required_argument, NULL, 'C' },
+	{ "linux-congestion", required_argument, NULL, 'C' },
+	{ "affinity", required_argument, NULL, 'A' },
+	{ "daemon", no_argument, NULL, 'D' },
+	{ "pidfile", required_argument, NULL, 'I' },
+	{ "cport", required_argument, NULL, OPT_CPORT },
 	{ "sink", no_argument, NULL, OPT_NO_CONTROL },
 	{ "omit", required_argument, NULL, 'O' },
 	{ "title", required_argument, NULL, 'T' },
@@ -72,23 +79,16 @@ static const struct option longopts[] = {
 	{ "timestamps", optional_argument, NULL, OPT_TIMESTAMPS },
 	{ "get-server-output", no_argument, NULL, OPT_GET_SERVER_OUTPUT },
 	/* iperf3 options zcperf refuses */
-	{ "blockcount", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "zerocopy", no_argument, NULL, OPT_UNSUPPORTED },
-	{ "congestion", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "linux-congestion", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "tos", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "dscp", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "flowlabel", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "affinity", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "file", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "format", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "daemon", no_argument, NULL, OPT_UNSUPPORTED },
-	{ "pidfile", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "username", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "rsa-public-key-path", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "rsa-private-key-path", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "authorized-users-path", required_argument, NULL, OPT_UNSUPPORTED },
-	{ "cport", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "bind", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "bind-dev", required_argument, NULL, OPT_UNSUPPORTED },
 	{ "fq-rate", required_argument, NULL, OPT_UNSUPPORTED },
@@ -114,16 +114,11 @@ static const struct option longopts[] = {
 static const char *unsupported_short(int c)
 {
 	switch (c) {
-	case 'k': return "-k/--blockcount";
 	case 'Z': return "-Z/--zerocopy (use --zc on)";
-	case 'C': return "-C/--congestion";
 	case 'S': return "-S/--tos";
 	case 'L': return "-L/--flowlabel";
-	case 'A': return "-A/--affinity";
 	case 'F': return "-F/--file";
 	case 'f': return "-f/--format";
-	case 'D': return "-D/--daemon";
-	case 'I': return "-I/--pidfile";
 	case 'B': return "-B/--bind";
 	case 'd': return "-d/--debug";
 	case 'X': return "-X/--xbind";
@@ -178,6 +173,11 @@ static const char *range_of(int c)
 	case 'i': return "0 or 0.1..60 (seconds)";
 	case 'w': return "0..1G (bytes; suffix K, M, G)";
 	case 'M': return "88..9216 (bytes)";
+	case 'k': return "1..1e12 (writes; suffix K, M, G)";
+	case 'C': return "a name of 1..15 characters (cubic, reno, bbr...)";
+	case 'A': return "0..1023 (a CPU; the server's own with zcperf -s -A)";
+	case 'I': return "a file name";
+	case OPT_CPORT: return "1..65535";
 	case OPT_ZC: return "off, on or auto";
 	case OPT_BACKEND: return "auto, io_uring, msg_zerocopy or copy";
 	case OPT_INFLIGHT: return "1..1024";
@@ -233,9 +233,10 @@ int zp_opts_parse(struct zp_opts *o, int argc, char **argv, char *err,
 	o->fixed = -1;
 	o->max_conns = 16;
 	o->ctl_timeout_ms = 10000;
+	o->affinity = -1;
 	optind = 0; /* GNU: full reinitialisation, so parsing can repeat */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":sc:p:t:n:l:P:Rub:i:J46V1w:M:NhvO:T:kZCSLAFfDIBdXm",
+	while ((c = getopt_long(argc, argv, ":sc:p:t:n:l:P:Rub:i:J46V1w:M:NhvO:T:k:ZC:SLA:FfDI:BdXm",
 				longopts, &idx)) != -1) {
 		const char *arg = optarg;
 		const char *u;
@@ -358,6 +359,30 @@ int zp_opts_parse(struct zp_opts *o, int argc, char **argv, char *err,
 			o->timestamps = arg && arg[0] ? arg : "%c ";
 			break;
 		case OPT_GET_SERVER_OUTPUT: o->p.get_server_output = true; break;
+		case 'k':
+			if (parse_size(arg, 1024, 1e12, &d) || d < 1)
+				goto bad;
+			o->blocks = (uint64_t)d;
+			break;
+		case 'C':
+			if (!arg[0] || strlen(arg) >= sizeof(o->p.congestion))
+				goto bad;
+			snprintf(o->p.congestion, sizeof(o->p.congestion), "%s", arg);
+			break;
+		case 'A':
+			if (parse_int(arg, 0, 1023, &o->affinity))
+				goto bad;
+			break;
+		case 'D': o->daemon = true; break;
+		case 'I':
+			if (!arg[0])
+				goto bad;
+			o->pidfile = arg;
+			break;
+		case OPT_CPORT:
+			if (parse_int(arg, 1, 65535, &o->cport))
+				goto bad;
+			break;
 		case OPT_UNSUPPORTED:
 			snprintf(err, errlen, "option --%s is not supported by zcperf",
 				 longopts[idx].name);
@@ -397,8 +422,20 @@ bad: {
 		snprintf(err, errlen, "-R and --bidir exclude each other");
 		return -EINVAL;
 	}
-	if (o->p.num)
-		o->p.time = 0; /* -n ends the test, as in iperf3 */
+	if (o->p.num && o->blocks) {
+		snprintf(err, errlen, "-n/--bytes and -k/--blockcount exclude each other");
+		return -EINVAL;
+	}
+	if (o->daemon && !o->server) {
+		snprintf(err, errlen, "-D/--daemon is for the server (-s)");
+		return -EINVAL;
+	}
+	if (o->server && (o->cport || o->blocks || o->p.congestion[0])) {
+		snprintf(err, errlen, "%s is a client option (-c HOST)",
+			 o->cport ? "--cport" : o->blocks ? "-k/--blockcount" :
+			 "-C/--congestion");
+		return -EINVAL;
+	}
 	if (o->p.udp) {
 		if (!o->len_set)
 			o->p.len = 1448; /* one Ethernet-sized datagram */
@@ -441,6 +478,19 @@ bad: {
 		snprintf(err, errlen, "--get-server-output needs a server (not --no-control)");
 		return -EINVAL;
 	}
+	/* -k: as many writes of -l bytes (for UDP, datagrams); sent to the
+	 * server as bytes, which both iperf3 and zcperf end on alike */
+	if (o->blocks) {
+		if (o->blocks > (uint64_t)1e15 / o->p.len) {
+			snprintf(err, errlen, "-k/--blockcount: %llu writes of %u "
+				 "bytes is over 1e15 bytes",
+				 (unsigned long long)o->blocks, o->p.len);
+			return -EINVAL;
+		}
+		o->p.num = o->blocks * o->p.len;
+	}
+	if (o->p.num)
+		o->p.time = 0; /* -n ends the test, as in iperf3 */
 	return 0;
 }
 
@@ -482,6 +532,15 @@ void zp_usage(FILE *f)
 "  -M, --set-mss N     TCP MSS, 88..9216\n"
 "  -N, --no-delay      TCP_NODELAY\n"
 "      --udp-counters-64bit  UDP: 64-bit packet numbers\n"
+"  -k, --blockcount N[KMG] writes of -l bytes to send instead of -t,\n"
+"                      1..1e12\n"
+"  -C, --congestion ALGO  TCP congestion control of the data connections\n"
+"                      (--linux-congestion; cubic, reno, bbr...)\n"
+"      --cport N       client: data connections from local ports N, N+1, ...\n"
+"                      (1..65535)\n"
+"  -A, --affinity CPU  run on that CPU only, 0..1023\n"
+"  -D, --daemon        server: run in the background (output to /dev/null)\n"
+"  -I, --pidfile FILE  write the process id to FILE (removed at exit)\n"
 "  -1, --one-off       server: one test, then exit\n"
 "  -V, --verbose       server: why a client was refused; both: reads made\n"
 "  -v, --version; -h, --help\n"

@@ -121,6 +121,7 @@ struct zp_params {
 	int omit;		/* seconds left out of the totals (-O) */
 	bool get_server_output;
 	char title[256];	/* -T */
+	char congestion[16];	/* -C: TCP_CONGESTION, "" = the system's */
 	/* zcperf's own, ignored by iperf3 peers */
 	bool zcperf;		/* the peer is zcperf */
 	bool verify;

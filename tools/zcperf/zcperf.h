@@ -42,6 +42,13 @@ struct zp_opts {
 	int read_depth;
 	bool gso;		/* UDP: batch datagrams with UDP_SEGMENT */
 	bool no_control;	/* UDP client: no server, send to a sink */
+	/* iperf3's process and socket options */
+	int affinity;		/* -A: CPU to run on, -1 = any */
+	bool daemon;		/* -D: server in the background */
+	const char *pidfile;	/* -I */
+	int cport;		/* --cport: first local port of the data
+				 * connections, 0 = ephemeral */
+	uint64_t blocks;	/* -k: writes to send (becomes p.num) */
 	/* server hardening */
 	int max_conns;		/* pending control+data connections */
 	int ctl_timeout_ms;
@@ -191,8 +198,12 @@ int zp_send_json(int fd, const char *json, size_t len);
  * Returns ZP_RX_DONE, ZP_RX_MORE, 0 on EOF is reported as -ECONNRESET. */
 int zp_ctl_read(int fd, struct zp_rx *rx, const char **err);
 int zp_tune_socket(int fd, const struct zp_params *p, bool udp);
-int zp_connect(const char *host, int port, int family, int type,
+/* Connects with a deadline from local port @lport (0 = ephemeral);
+ * returns a blocking socket or -errno. */
+int zp_connect(const char *host, int port, int family, int type, int lport,
 	       int timeout_ms, char *err, size_t errlen);
+/* main.c's start: -A, -D, -I. Returns 0 or -1 with @err set. */
+int zp_process_setup(const struct zp_opts *o, char *err, size_t errlen);
 
 /* main.c: SIGINT, SIGTERM and SIGHUP end the test, as in iperf3. The
  * handler only records the signal (zp_sig); the loops look at it. It is
