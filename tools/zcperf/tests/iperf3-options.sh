@@ -54,7 +54,7 @@ echo "ok: -C nosuchcc: $(grep nosuchcc "$dir/c.txt")"
 kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; spid=""
 
 # --cport
-cport=$(free_port 40000)
+cport=$(free_port 40000 2)
 iperf3_server
 "$Z" -c 127.0.0.1 -p "$PORT" -t 1 -i 0 -P 2 --cport "$cport" >"$dir/c.txt" 2>&1 ||
 	fail "--cport $cport"

@@ -28,6 +28,7 @@ with_tmp() {
 # free_port: a port free for TCP and UDP now, chosen by the kernel; the
 # port a test is given is only a fallback (fixed ports collided between
 # suites running side by side)
+# free_port FALLBACK [N]: ... the first of N free ports in a row
 free_port() {
-	python3 "$(dirname "$0")/freeport.py" 2>/dev/null || echo "$1"
+	python3 "$(dirname "$0")/freeport.py" "${2:-1}" 2>/dev/null || echo "$1"
 }
