@@ -377,6 +377,8 @@ int zp_params_encode(const struct zp_params *p, char **out, size_t *len)
 	ok = ok && add_num(o, "pacing_timer", 1000);
 	if (p->title[0])
 		ok = ok && add_str(o, "title", p->title);
+	if (p->congestion[0])
+		ok = ok && add_str(o, "congestion", p->congestion);
 	if (p->get_server_output)
 		ok = ok && add_num(o, "get_server_output", 1);
 	if (p->udp64)
@@ -435,10 +437,8 @@ static const struct {
 	{ "burst", "UDP bursts (-b rate/burst)" },
 	{ "TOS", "type of service (-S)" },
 	{ "flowlabel", "IPv6 flow label (-L)" },
-	{ "congestion", "congestion control choice (-C)" },
 	{ "dont_fragment", "--dont-fragment" },
 	{ "authtoken", "authentication (--username)" },
-	{ "blockcount", "block count (-k)" },
 };
 
 static bool refused_field(struct fget *g, const char *key)
@@ -451,9 +451,6 @@ static bool refused_field(struct fget *g, const char *key)
 		return false;
 	if (cJSON_IsFalse(n))
 		return false;
-	if (cJSON_IsString(n) && !strcmp(key, "congestion") &&
-	    !n->valuestring[0])
-		return false;
 	return true;
 }
 
@@ -465,6 +462,7 @@ int zp_params_decode(struct zp_params *p, const char *json, size_t len,
 	struct fget g = { 0 };
 	double v;
 	bool tcp = false;
+	uint64_t blocks = 0;
 	int ret;
 
 	*ierr = ZP_IE_RECVPARAMS;
@@ -494,6 +492,7 @@ int zp_params_decode(struct zp_params *p, const char *json, size_t len,
 	    !get_flag(&g, "zcperf_verify", &p->verify) ||
 	    !get_flag(&g, "zcperf_rr", &p->rr) ||
 	    !get_str(&g, "title", p->title, sizeof(p->title)) ||
+	    !get_str(&g, "congestion", p->congestion, sizeof(p->congestion)) ||
 	    !get_str(&g, "extra_data", NULL, 1024) ||
 	    !get_str(&g, "congestion_used", NULL, 32) ||
 	    !get_str(&g, "client_version", p->client_version,
@@ -511,13 +510,9 @@ int zp_params_decode(struct zp_params *p, const char *json, size_t len,
 		*ierr = ZP_IE_OMIT;
 		goto bad;
 	}
-	if (!get_u64(&g, "num", 1e15, &p->num))
+	if (!get_u64(&g, "num", 1e15, &p->num) ||
+	    !get_u64(&g, "blockcount", 1e12, &blocks))
 		goto bad;
-	if (p->time == 0 && p->num == 0) {
-		*err = "no end condition (time and num both 0)";
-		*ierr = ZP_IE_DURATION;
-		goto out;
-	}
 	v = 1;
 	if (!get_num(&g, "parallel", 1, ZP_MAX_STREAMS, true, &v)) {
 		*ierr = ZP_IE_NUMSTREAMS;
@@ -531,6 +526,14 @@ int zp_params_decode(struct zp_params *p, const char *json, size_t len,
 		goto bad;
 	}
 	p->len = (uint32_t)v;
+	/* -k: that many writes of len bytes; ends like -n of as many bytes */
+	if (blocks && !p->num)
+		p->num = blocks * p->len;
+	if (p->time == 0 && p->num == 0) {
+		*err = "no end condition (time, num and blockcount all 0)";
+		*ierr = ZP_IE_DURATION;
+		goto out;
+	}
 	if (!get_u64(&g, "bandwidth", 1e13, &p->bandwidth) ||
 	    !get_int(&g, "window", 1 << 30, &p->window) ||
 	    !get_int(&g, "MSS", 65535, &p->mss))

@@ -53,6 +53,36 @@ grep -q 'nosuchcc: no such congestion control' "$dir/c.txt" ||
 echo "ok: -C nosuchcc: $(grep nosuchcc "$dir/c.txt")"
 kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; spid=""
 
+# the zcperf server takes -C (for its own sends with -R) and -k from
+# iperf3 clients (it refused both)
+timeout 60 "$Z" -s -1 -J -p "$PORT" >"$dir/zs.json" 2>&1 &
+spid=$!
+wait_listen "$PORT" "$spid" || fail "zcperf did not start"
+if [ -n "${seen:-}" ]; then
+	iperf3 -c 127.0.0.1 -p "$PORT" -t 3 -i 0 -R -C reno >"$dir/c.txt" 2>&1 &
+	c=$!
+	srv_cc=""
+	for _ in $(seq 100); do
+		srv_cc=$(ss -tin "sport = :$PORT" | grep -o ' reno ' | head -1)
+		[ -n "$srv_cc" ] && break
+		sleep 0.1
+	done
+	wait $c || fail "iperf3 -R -C reno against zcperf"
+	server_done
+	[ -n "$srv_cc" ] || fail "iperf3 -R -C reno: the zcperf server's sends did not use reno"
+	echo "ok: iperf3 -R -C reno: the zcperf server sends with reno"
+	timeout 60 "$Z" -s -1 -J -p "$PORT" >"$dir/zs.json" 2>&1 &
+	spid=$!
+	wait_listen "$PORT" "$spid" || fail "zcperf did not start"
+fi
+iperf3 -c 127.0.0.1 -p "$PORT" -k 50 -l 64K -R -J >"$dir/c.json" 2>&1 ||
+	fail "iperf3 -k 50 -R against zcperf"
+server_done
+got=$(jq '.end.sum_received.bytes' "$dir/c.json")
+sent=$(jq '.end.sum_sent.bytes' "$dir/zs.json")
+[ "$sent" = 3276800 ] || fail "iperf3 -k 50 -l 64K -R: the zcperf server sent $sent"
+echo "ok: iperf3 -k 50 -l 64K -R: the zcperf server sent $sent bytes, iperf3 got $got"
+
 # --cport
 cport=$(free_port 40000 2)
 iperf3_server
