@@ -4,7 +4,7 @@
 # <aio.h>, 64 KiB requests, 8 writes and 2 reads queued, loopback, nothing
 # checked: -n) with glibc's AIO and under libzcaio-aio-preload.so, in the
 # same run, interleaved, sender pinned to CPU 0 and receiver to CPU 1
-# (AIO_PAIR_CPUS). Prints each run and the medians: throughput, CPU seconds
+# (AIO_PAIR_CPUS; "none": not pinned). Prints each run and the medians: throughput, CPU seconds
 # per GiB (both processes, every thread) and the ratio to glibc; then one
 # 1 GiB run of each under perf stat: system calls and context switches
 # per request (writes and reads of both processes).
@@ -18,7 +18,8 @@ cpus=${AIO_PAIR_CPUS:-0,1}
 pair=$build/aio/aio-pair
 lib=$(cd "$build/aio" && pwd)/libzcaio-aio-preload.so
 here=$(dirname "$0")
-args="-n -s 65536 -w 8 -r 2 -c $cpus"
+args="-n -s 65536 -w 8 -r 2"
+[ "$cpus" = none ] || args="$args -c $cpus"
 [ -x "$pair" ] && [ -f "$lib" ] || { echo "build first: ninja -C $build"; exit 1; }
 out=$(mktemp)
 stat=$(mktemp)
@@ -50,6 +51,20 @@ for l in glibc preload preload-copy; do
 done | awk '$1 == "glibc" { base = $2; cbase = $3 }
 	{ printf "  %-13s %6.2f Gbit/s  %6.3f CPU s/GiB  %5.2fx glibc" \
 		"  %5.2fx its CPU/GiB\n", $1, $2, $3, $2 / base, $3 / cbase }'
+
+# The ratio to glibc within each repetition, then the median of those.
+awk '$1 == "glibc" { g = $2; gc = $4 }
+	$1 != "glibc" { print $1, $2 / g, $4 / gc }' "$out" |
+	sort -k1,1 -k2,2n | awk '
+	{ n[$1]++; r[$1, n[$1]] = $2; c[$1, n[$1]] = $3 }
+	END { for (l in n) {
+		m = int((n[l] + 1) / 2)
+		printf "  %-13s median of same-run ratios: %.2fx glibc " \
+			"throughput\n", l, r[l, m] } }' | sort
+awk '$1 == "glibc" { gc = $4 } $1 != "glibc" { print $1, $4 / gc }' "$out" |
+	sort -k1,1 -k2,2n | awk '{ n[$1]++; c[$1, n[$1]] = $2 }
+	END { for (l in n) printf "  %-13s median of same-run ratios: " \
+		"%.2fx glibc CPU/GiB\n", l, c[l, int((n[l] + 1) / 2)] }' | sort
 
 # perf stat counts the system calls of both processes (-f follows the fork).
 command -v perf >/dev/null || { echo "no perf: no system call counts"; exit 0; }
