@@ -51,6 +51,14 @@ omit)
 	jqc '.end.sum_sent.seconds > 1.5 and .end.sum_sent.seconds < 2.6' \
 		"totals do not cover -t after -O"
 	jqc '(.end.sum_received.bytes) <= ([.intervals[].sum.bytes] | add)'
+	# -O 1 -t 1, no intervals: the boundary and the end are both at 1 s
+	# from the start unless the end moves: it must (1 s counted after -O)
+	server "$Z"
+	client "$Z" -t 1 -O 1 -i 0 -J
+	jqc '.end.sum_received.seconds > 0.7 and .end.sum_sent.seconds > 0.7' \
+		"-O 1 -t 1: the totals do not cover 1 s after -O"
+	jqc '.end.sum_received.bytes > .end.sum_sent.bytes / 2' \
+		"-O 1 -t 1: the receiver counted a fraction of what was sent"
 	# the same against iperf3's server, text
 	if command -v iperf3 >/dev/null; then
 		server iperf3
