@@ -318,7 +318,7 @@ static cJSON *build_start(struct zp_test *t)
 	jnum(o, "omit", t->p.omit);
 	jnum(o, "duration", t->p.time);
 	zp_json_int(o, "bytes", (int64_t)t->p.num);
-	jnum(o, "blocks", 0);
+	zp_json_int(o, "blocks", t->is_server ? 0 : (int64_t)t->o->blocks);
 	jnum(o, "reverse", t->p.reverse);
 	jnum(o, "tos", 0);
 	zp_json_int(o, "target_bitrate", (int64_t)t->p.bandwidth);
