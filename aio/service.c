@@ -151,40 +151,51 @@ static void zc__aio_pend_drain_locked(void)
 	}
 }
 
+/* The depth goes up before a lock is taken and down after it is let go:
+ * a signal anywhere in between finds it raised. */
 static void zc__aio_lock(void)
 {
-	pthread_mutex_lock(&g.lock);
 	zc__aio_depth++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&g.lock);
 	if (__atomic_load_n(&zc__aio_npend, __ATOMIC_ACQUIRE))
 		zc__aio_pend_drain_locked();
 }
 
 static void zc__aio_unlock(void)
 {
-	zc__aio_depth--;
 	pthread_mutex_unlock(&g.lock);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	zc__aio_depth--;
 }
 
 /* The engine (g.elock): 0 when taken. */
 static int zc__aio_etry(void)
 {
-	int ret = pthread_mutex_trylock(&g.elock);
+	int ret;
 
-	if (!ret)
-		zc__aio_depth++;
+	zc__aio_depth++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	ret = pthread_mutex_trylock(&g.elock);
+	if (ret) {
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		zc__aio_depth--;
+	}
 	return ret;
 }
 
 static void zc__aio_etake(void)
 {
-	pthread_mutex_lock(&g.elock);
 	zc__aio_depth++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&g.elock);
 }
 
 static void zc__aio_edrop(void)
 {
-	zc__aio_depth--;
 	pthread_mutex_unlock(&g.elock);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	zc__aio_depth--;
 }
 
 static int64_t zc__aio_now_ns(void)
