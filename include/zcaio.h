@@ -122,9 +122,19 @@ enum zc_engine_flags {
 	 * engine issues them again from the thread that drives it next.
 	 * io_uring posts a request's completion from the task that submitted
 	 * it, interrupting that thread if it sleeps: a blocking call there
-	 * may then fail with EINTR as for a signal (epoll_wait(), poll()).
+	 * may then fail with EINTR as for a signal (epoll_wait(), a recv()
+	 * with SO_RCVTIMEO, sigwaitinfo()). ZC_ENGINE_SQPOLL avoids that.
 	 */
 	ZC_ENGINE_ANY_THREAD = 1u << 0,
+	/*
+	 * io_uring only (ignored by the other backends): a kernel thread of
+	 * the ring issues every request (IORING_SETUP_SQPOLL), so the
+	 * caller's threads are never interrupted for completions and a
+	 * request never belongs to a thread that may exit. The cost: that
+	 * thread polls for new requests for 1 ms after each, on a CPU, and
+	 * its time counts as the process's.
+	 */
+	ZC_ENGINE_SQPOLL = 1u << 1,
 };
 
 /*

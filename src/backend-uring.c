@@ -31,8 +31,12 @@ static struct zc__uring *zc__ur(struct zc_engine *e)
 	return e->be_data;
 }
 
+/* ZC_ENGINE_SQPOLL: how long the ring's kernel thread polls for more
+ * requests after the last before it sleeps (a submit then wakes it). */
+#define ZC__SQPOLL_IDLE_MS 1
+
 static int zc__uring_setup(struct zc__uring *u, unsigned int sq,
-			   unsigned int cq, bool any_thread)
+			   unsigned int cq, bool any_thread, bool sqpoll)
 {
 	/* Best first; older kernels reject the newer flags with EINVAL. */
 	static const unsigned int tries[] = {
@@ -51,7 +55,7 @@ static int zc__uring_setup(struct zc__uring *u, unsigned int sq,
 	 * without those flags the kernel interrupts the submitter to post
 	 * them.
 	 */
-	size_t first = any_thread ? 2 : 0;
+	size_t first = any_thread || sqpoll ? 2 : 0;
 	int ret = -EINVAL;
 
 	for (size_t i = first; i < sizeof(tries) / sizeof(tries[0]); i++) {
@@ -62,6 +66,17 @@ static int zc__uring_setup(struct zc__uring *u, unsigned int sq,
 			p.flags = tries[i] | IORING_SETUP_CQSIZE;
 			if (flag)
 				p.flags |= IORING_SETUP_TASKRUN_FLAG;
+			/*
+			 * ZC_ENGINE_SQPOLL: a kernel thread of the ring issues
+			 * every request, so completions run in that thread and
+			 * no thread of the caller is ever interrupted to post
+			 * them (measured: a submitter asleep in epoll_wait()
+			 * got EINTR without it, also with COOP_TASKRUN).
+			 */
+			if (sqpoll) {
+				p.flags |= IORING_SETUP_SQPOLL;
+				p.sq_thread_idle = ZC__SQPOLL_IDLE_MS;
+			}
 			p.cq_entries = cq;
 			ret = io_uring_queue_init_params(sq, &u->ring, &p);
 			u->taskrun = ret == 0 && flag;
@@ -120,7 +135,8 @@ static int zc__uring_init(struct zc_engine *e, const struct zc_engine_params *p)
 	u = zc__calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
-	ret = zc__uring_setup(u, sq, cq, e->any_thread);
+	ret = zc__uring_setup(u, sq, cq, e->any_thread,
+			      p->flags & ZC_ENGINE_SQPOLL);
 	if (ret < 0) {
 		free(u);
 		return ret;

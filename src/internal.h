@@ -220,7 +220,8 @@ struct zc_pool {
 
 struct zc__backend;
 
-#define ZC__ENGINE_FLAGS ZC_ENGINE_ANY_THREAD /* every flag we know */
+/* every flag we know */
+#define ZC__ENGINE_FLAGS (ZC_ENGINE_ANY_THREAD | ZC_ENGINE_SQPOLL)
 
 struct zc_engine {
 	const struct zc__backend *be;

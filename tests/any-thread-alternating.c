@@ -13,7 +13,7 @@
  * is intact, nothing is owed or pinned at the end, and no call from these
  * threads is refused.
  *
- * MODE: on (zero-copy), off (copy).
+ * MODE: on (zero-copy), off (copy); then "sqpoll" adds ZC_ENGINE_SQPOLL.
  */
 #include "harness.h"
 
@@ -88,7 +88,10 @@ static void *driver(void *arg)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "on";
-	struct zc_engine_params p = { .flags = ZC_ENGINE_ANY_THREAD };
+	bool sqpoll = argc > 2 && !strcmp(argv[2], "sqpoll");
+	struct zc_engine_params p = {
+		.flags = ZC_ENGINE_ANY_THREAD | (sqpoll ? ZC_ENGINE_SQPOLL : 0)
+	};
 	struct h_rx rx = { .seed = SEED, .chunk = 64 * H_KIB,
 			   .delay_us = 50 };
 	pthread_t th[NTHREADS];

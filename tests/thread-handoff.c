@@ -18,7 +18,7 @@
  * (kept two deep from their callbacks) get the peer's stream intact up to
  * its end.
  *
- * MODE: on (zero-copy), off (copy).
+ * MODE: on (zero-copy), off (copy); then "sqpoll" adds ZC_ENGINE_SQPOLL.
  */
 #include "harness.h"
 
@@ -174,7 +174,10 @@ static bool all_done(void *arg)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "on";
-	struct zc_engine_params p = { .flags = ZC_ENGINE_ANY_THREAD };
+	bool sqpoll = argc > 2 && !strcmp(argv[2], "sqpoll");
+	struct zc_engine_params p = {
+		.flags = ZC_ENGINE_ANY_THREAD | (sqpoll ? ZC_ENGINE_SQPOLL : 0)
+	};
 	struct h_rx rx = { .hold = true, .chunk = 64 * H_KIB };
 	struct zc_sock *ws;
 	pthread_t ta, tp;
