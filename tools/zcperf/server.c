@@ -23,6 +23,7 @@
 
 struct pend {
 	int fd;
+	uint64_t seq;		/* accept order */
 	double deadline;
 	uint8_t cookie[ZP_COOKIE_SIZE];
 	size_t have;
@@ -38,6 +39,7 @@ struct srv {
 	double deadline;
 	int expect;
 	int tests;
+	uint64_t accepted;	/* connections accepted so far */
 	bool exiting;
 	struct sockaddr_storage peer;
 };
@@ -199,27 +201,51 @@ static void begin_running(struct srv *s)
 		   ctl_timeout(s) + 5);
 }
 
-static bool stream_sender(struct srv *s)
+static int by_order(const void *a, const void *b)
 {
-	const struct zp_params *p = &s->t.p;
+	const struct zp_stream *x = *(struct zp_stream *const *)a;
+	const struct zp_stream *y = *(struct zp_stream *const *)b;
 
-	/* the client connects its sending streams first */
-	return p->bidir ? s->t.nst >= p->parallel : p->reverse;
+	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-static void add_stream(struct srv *s, int fd)
+/*
+ * Every data connection is in: which stream does what goes by the order
+ * the client connected them (its sending streams first with --bidir, as
+ * iperf3's server counts them), not by the order their cookies were read:
+ * a cookie that came late once made the two ends of a --bidir stream both
+ * send (neither read, the test stalled at its in-flight window). The ids
+ * follow the same order (iperf3 numbers streams 1, 3, 4, 5, ...).
+ */
+static void streams_complete(struct srv *s)
+{
+	struct zp_test *t = &s->t;
+	const struct zp_params *p = &t->p;
+
+	qsort(t->st, (size_t)t->nst, sizeof(t->st[0]), by_order);
+	for (int i = 0; i < t->nst; i++) {
+		struct zp_stream *st = t->st[i];
+
+		st->sender = p->bidir ? i >= p->parallel : p->reverse;
+		st->id = i == 0 ? 1 : i + 2;
+		zp_report_connected(t, st);
+	}
+	begin_running(s);
+}
+
+static void add_stream(struct srv *s, int fd, uint64_t order)
 {
 	struct zp_test *t = &s->t;
 
 	if (zp_tune_socket(fd, &t->p, t->p.udp) < 0 ||
-	    zp_stream_add(t, fd, stream_sender(s)) < 0) {
+	    zp_stream_add(t, fd, false) < 0) {
 		close(fd);
 		end_test(s, "cannot set up a data stream");
 		return;
 	}
-	zp_report_connected(t, t->st[t->nst - 1]);
+	t->st[t->nst - 1]->order = order;
 	if (t->nst == s->expect)
-		begin_running(s);
+		streams_complete(s);
 }
 
 static void udp_accept(struct srv *s)
@@ -256,7 +282,8 @@ static void udp_accept(struct srv *s)
 		end_test(s, "UDP reply failed");
 		return;
 	}
-	add_stream(s, fd);
+	/* the client sends each hello after the previous reply: in order */
+	add_stream(s, fd, (uint64_t)s->t.nst);
 }
 
 static void got_params(struct srv *s)
@@ -449,8 +476,10 @@ static void cookie_done(struct srv *s, int i)
 	if (s->t.phase == ZP_PH_STREAMS && !s->t.p.udp &&
 	    !memcmp(p->cookie, s->t.cookie, ZP_COOKIE_SIZE) &&
 	    s->t.nst < s->expect) {
+		uint64_t seq = p->seq;
+
 		s->pend[i] = s->pend[--s->npend];
-		add_stream(s, fd);
+		add_stream(s, fd, seq);
 		return;
 	}
 	drop_pend(s, i, true);
@@ -513,6 +542,7 @@ static void accept_event(struct srv *s)
 		while (s->npend >= pend_cap(s) && s->npend > 0)
 			evict_one(s);
 		s->pend[s->npend].fd = fd;
+		s->pend[s->npend].seq = ++s->accepted;
 		s->pend[s->npend].have = 0;
 		s->pend[s->npend].deadline = zp_now() + ctl_timeout(s);
 		s->npend++;

@@ -82,6 +82,7 @@ struct zp_stream {
 	struct zp_test *t;
 	int id;
 	int fd;
+	uint64_t order;		/* server: when its connection was accepted */
 	bool sender, udp;
 	struct zc_sock *zs;
 	bool closing, closed, eof;

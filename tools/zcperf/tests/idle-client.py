@@ -7,51 +7,23 @@
 # end this one after its control timeout without data, not hold every
 # other client off for the test's whole duration (up to 24 h), and then
 # serve a real test. Exit 0 pass, 1 fail, 77 skip.
-import json
-import random
 import socket
-import struct
 import subprocess
 import sys
 import time
 
 from freeport import free_port
-from zptest import fail, start_server
+from zptest import fail, params_exchange, start_server, state
 
 Z, PORT = sys.argv[1], free_port()
 CTL_MS = 1000
 
 
-def read_n(s, n):
-    b = b""
-    while len(b) < n:
-        x = s.recv(n - len(b))
-        if not x:
-            raise EOFError("connection closed after %r" % b)
-        b += x
-    return b
-
-
-def state(s):
-    return struct.unpack("b", read_n(s, 1))[0]
-
-
 srv = start_server([Z, "-s", "-p", str(PORT), "--ctl-timeout", str(CTL_MS),
                     "-V"], PORT)
 
-cookie = ("".join(random.choice("abcdefghijklmnopqrstuvwxyz234567")
-                  for _ in range(36)) + "\0").encode()
 try:
-    ctl = socket.create_connection(("127.0.0.1", PORT), timeout=3)
-    ctl.sendall(cookie)
-    if state(ctl) != 9:
-        fail("no PARAM_EXCHANGE", srv)
-    params = json.dumps({"tcp": True, "omit": 0, "time": 60, "num": 0,
-                         "blockcount": 0, "parallel": 1, "len": 131072,
-                         "pacing_timer": 1000, "client_version": "3.12"}).encode()
-    ctl.sendall(struct.pack(">I", len(params)) + params)
-    if state(ctl) != 10:
-        fail("no CREATE_STREAMS", srv)
+    ctl, cookie = params_exchange(PORT, {"time": 60, "len": 131072}, srv)
     data = socket.create_connection(("127.0.0.1", PORT), timeout=3)
     data.sendall(cookie)
     if (state(ctl), state(ctl)) != (1, 2):
