@@ -86,8 +86,11 @@ enum zc_opt {
 	ZC_OPT_DEADLINE_MS = 6,	 /* ms a write job may take from zc_write() to
 				  * its completion; 0 = none (default). When
 				  * one passes, the connection is reset and
-				  * every job on it fails with -ETIMEDOUT once
-				  * its pages are back. On a TCP socket, also
+				  * every job on it the peer did not
+				  * acknowledge fails with -ETIMEDOUT once its
+				  * pages are back. Judged after reaping: a
+				  * late zc_engine_run() never fails a job the
+				  * kernel finished. On a TCP socket, also
 				  * sets TCP_USER_TIMEOUT to the same value. */
 	ZC_OPT_MAX_JOBS = 7,	 /* engine only: the most jobs (and closes)
 				  * pending at once; zc_write()/zc_read()
@@ -404,6 +407,9 @@ ZC_API int zc_sock_stats(struct zc_sock *s, struct zc_stats *out);
  * Jobs are never held back waiting for more to come.
  * A stream job may be longer than 4 GiB: it goes out in sends of at most
  * 0x7ffff000 bytes (what one kernel call moves).
+ * A zero-copy job whose pages came back before the peer acknowledged its
+ * last byte, because the connection failed, reports the connection's
+ * error even with res == len.
  * Return: 0, -EINVAL, -EPIPE (socket closing or aborted), -EAGAIN
  * (ZC_OPT_MAX_JOBS reached: retry after a completion), -ENOMEM, -ECHILD,
  * -EMSGSIZE (a datagram longer than one send carries, 0x7ffff000).
@@ -455,7 +461,8 @@ ZC_API int zc_writev(struct zc_sock *s, const struct zc_iovec *iov,
  * @len: 1 byte or more.
  *
  * Several reads may be queued; they complete in order, each with what had
- * arrived (at least 1 byte), or 0 at end of stream.
+ * arrived (at least 1 byte), or 0 at end of stream; on a connection that
+ * failed (a reset taken by either direction), its error instead of 0.
  * Return: 0, -EINVAL, -EPIPE, -EAGAIN (ZC_OPT_MAX_JOBS reached), -ENOMEM,
  * -ECHILD.
  */
@@ -495,9 +502,10 @@ ZC_API int zc_sock_close(struct zc_sock *s, zc_close_cb cb, void *user_data);
  * zc_sock_abort() - reset the connection now.
  *
  * Sends a reset so the kernel drops what it still holds and releases the
- * pages promptly. Queued jobs fail with -ECONNABORTED, a started one with
- * its short count and an error; each still completes only after its pages
- * came back. The handle stays valid: call zc_sock_close() to free it (its
+ * pages promptly. Queued jobs fail with -ECONNABORTED (or the error the
+ * connection failed with before), a started one with its short count and
+ * an error, unless the peer had acknowledged all of it; each still
+ * completes only after its pages came back. The handle stays valid: call zc_sock_close() to free it (its
  * callback then runs once every job completed).
  * Return: 0, -EALREADY.
  */

@@ -215,10 +215,13 @@ static int zc__uring_send(struct zc_engine *e, struct zc__op *op)
 	int fd = op->sock->fd;
 	bool zc = op->kind == ZC__OP_SEND_ZC;
 	/*
-	 * MSG_WAITALL makes the kernel retry a partial send itself; short
-	 * results still happen and are resubmitted by the caller.
+	 * No MSG_WAITALL: with it the kernel retries a partial stream send
+	 * itself and a short result never came back but with an error, so
+	 * the core's remainder path went untested here. Without it a send
+	 * returns what fit in the socket buffer, as on the epoll backends,
+	 * and the core resubmits the rest.
 	 */
-	int flags = MSG_WAITALL | MSG_NOSIGNAL;
+	int flags = MSG_NOSIGNAL;
 
 	if (!sqe)
 		return -EBUSY;

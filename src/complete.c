@@ -1,31 +1,54 @@
 // SPDX-License-Identifier: MIT
 /*
- * complete.c - completion and dispatch: the backend's events enter here
- * (zc__op_result, zc__op_release), a job is judged complete here, and the
- * callbacks run from here. A write job completes once, after all its
- * bytes were taken (or an error ended it) and every zero-copy send of it
- * was released, in the order the socket's writes were queued (DESIGN.md
- * 3.3, 3.4).
+ * complete.c - completion and dispatch. The backend's events enter here
+ * (zc__op_result, zc__op_release); a job's end and its result are decided
+ * here, in one function (zc__job_complete); the callbacks run from here.
+ *
+ * When a job is complete (DESIGN.md 3.3, 3.4):
+ *  - a write: no more sends for it (all its bytes were taken, or an error
+ *    or a cancel ended it), no result pending and every zero-copy send of
+ *    it released. Writes of a socket complete in the order they were
+ *    queued (zc__tx_settle), except one cancelled before it started,
+ *    which leaves at once;
+ *  - a read: its one recv came back, or it could not be issued.
+ * With what result: what the job's own sends and recvs said, then the
+ * connection's fate (fate.c): a zero-copy write whose pages came back
+ * without the peer's acknowledgement on a failed connection fails with
+ * the connection's error, and a read that finds end of stream on a
+ * failed connection reports that error, not 0. The result is fixed here
+ * and never rewritten afterwards.
  */
 #include <stdlib.h>
 
 #include "core.h"
 
-/* Queue a job for its callback; callbacks run from zc__run_callbacks(). */
-void zc__job_finish(struct zc__job *job)
+void zc__job_complete(struct zc__job *job)
 {
+	struct zc_sock *s = job->sock;
+	struct zc_engine *e = s->e;
+
+	if (job->timer)
+		zc__timer_del(e, job);
 	zc__list_del(&job->link);
 	job->state = ZC__JOB_DONE;
-	zc__list_add_tail(&job->sock->e->done, &job->link);
+	if (job->op == ZC_OP_WRITE)
+		job->error = zc__write_verdict(s, job);
+	else if (!job->error && !job->off && !s->dgram && s->fate)
+		job->error = s->fate; /* end of stream on a failed connection */
+	if (job->error)
+		ZC__STAT_ADD(s, jobs_failed, 1);
+	else
+		ZC__STAT_ADD(s, jobs_done, 1);
+	zc__list_add_tail(&e->done, &job->link);
 }
 
-void zc__tx_complete_ready(struct zc_sock *s)
+void zc__tx_settle(struct zc_sock *s)
 {
 	struct zc__job *job;
 
 	while ((job = zc__first(&s->wq)) && job->state == ZC__JOB_SENT &&
 	       !job->inflight && !job->notifs)
-		zc__job_finish(job);
+		zc__job_complete(job);
 }
 
 void zc__op_result(struct zc__op *op, int res, bool notif_follows)
@@ -73,8 +96,6 @@ void zc__op_release(struct zc__op *op, bool copied)
 		size_t n = zc__op_share(op, job, &left);
 
 		job->notifs--;
-		if (!job->notifs && job->state == ZC__JOB_SENT && !job->error)
-			s->conn_check_due = true;
 		if (copied)
 			job->bytes_copied += n;
 		else
@@ -88,7 +109,6 @@ void zc__op_release(struct zc__op *op, bool copied)
 
 static void zc__call_job(struct zc_engine *e, struct zc__job *job)
 {
-	struct zc_sock *s = job->sock;
 	struct zc_result r = {
 		.id = job->id,
 		.op = job->op,
@@ -104,23 +124,7 @@ static void zc__call_job(struct zc_engine *e, struct zc__job *job)
 	     i++)
 		if (job->pieces[i].pool)
 			job->pieces[i].pool->users--;
-	/* All releases of a batch came before the callbacks: one check. */
-	if (s->conn_check_due && job->op == ZC_OP_WRITE) {
-		s->conn_check_due = false;
-		zc__conn_check(s);
-	}
-	/* Pages released by a reset or an abort, not by the peer's ack. */
-	if (job->op == ZC_OP_WRITE && !job->error && job->released_by_kernel &&
-	    (s->aborted ||
-	     (s->tx_err && !s->dgram && !zc__err_is_local(s->tx_err)))) {
-		job->error = s->aborted ? s->abort_err : s->tx_err;
-		r.error = job->error;
-	}
-	if (job->error)
-		ZC__STAT_ADD(s, jobs_failed, 1);
-	else
-		ZC__STAT_ADD(s, jobs_done, 1);
-	job->cb(s, &r, job->user_data);
+	job->cb(job->sock, &r, job->user_data);
 	zc__job_put(e, job);
 }
 
@@ -148,7 +152,8 @@ int zc__run_callbacks(struct zc_engine *e)
 			 * reused by a socket attached next: let go first. */
 			zc__sock_detach(s);
 			if (s->close_cb)
-				s->close_cb(s, s->tx_err, s->close_user);
+				s->close_cb(s, s->fate ? s->fate : s->tx_broken,
+					    s->close_user);
 			zc__sock_free(s);
 		} else {
 			break;

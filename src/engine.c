@@ -200,7 +200,6 @@ int zc_engine_create(struct zc_engine **out,
 	zc__list_init(&e->done);
 	zc__list_init(&e->closed);
 	e->next_id = 1;
-	e->deadline_next = INT64_MAX;
 	ret = zc__backend_init(e, &p);
 	if (ret < 0) {
 		free(e);
@@ -237,9 +236,9 @@ static int zc__wait_ms(struct zc_engine *e, int timeout_ms, int64_t until,
 		return 0; /* nothing pending could ever wake us */
 	if (timeout_ms > 0)
 		cap = until > now ? until - now : 0;
-	if (e->deadline_next != INT64_MAX) {
-		int64_t left = e->deadline_next > now ? e->deadline_next - now
-						      : 0;
+	if (zc__timer_next(e) != INT64_MAX) {
+		int64_t next = zc__timer_next(e);
+		int64_t left = next > now ? next - now : 0;
 
 		if (cap < 0 || left < cap)
 			cap = left;
@@ -247,6 +246,11 @@ static int zc__wait_ms(struct zc_engine *e, int timeout_ms, int64_t until,
 	return cap < 0 ? -1 : (int)(cap > INT32_MAX ? INT32_MAX : cap);
 }
 
+/*
+ * One turn, in the order libuv's loop has: reap (the backend's wait hands
+ * results and releases to complete.c), then judge the deadlines against
+ * what the kernel finished, then run the callbacks.
+ */
 int zc_engine_run(struct zc_engine *e, int timeout_ms)
 {
 	bool timed = timeout_ms > 0;
@@ -258,21 +262,21 @@ int zc_engine_run(struct zc_engine *e, int timeout_ms)
 		return ret;
 	if (e->in_callback)
 		return -EBUSY;
-	if (timed || e->deadline_next != INT64_MAX)
+	if (timed || e->ntimers)
 		now = zc__now_ms();
 	until = now + (timed ? timeout_ms : 0);
 	n = zc__run_callbacks(e);
 	for (;;) {
-		if (e->deadline_next <= now)
-			zc__deadlines(e, now);
 		ret = e->be->wait(
 			e, n ? 0 : zc__wait_ms(e, timeout_ms, until, now));
+		if (timed || e->ntimers)
+			now = zc__now_ms();
+		if (zc__timer_next(e) <= now)
+			zc__timers_run(e, now);
 		n += zc__run_callbacks(e);
 		if (n || timeout_ms == 0 || ret == -EINTR ||
 		    (ret < 0 && ret != -ETIME))
 			break;
-		if (timed || e->deadline_next != INT64_MAX)
-			now = zc__now_ms();
 		if ((timed && now >= until) || !e->pending)
 			break;
 	}
@@ -322,6 +326,7 @@ int zc_engine_destroy(struct zc_engine *e)
 		}
 	}
 	e->be->fini(e);
+	zc__timers_fini(e);
 	while (e->op_free) {
 		struct zc__op *op = e->op_free;
 
@@ -391,6 +396,7 @@ int zc_engine_setopt(struct zc_engine *e, int opt, uint64_t value)
 		if (!value)
 			return -EINVAL;
 		e->pin_budget = value;
+		zc__budget_wake(e); /* a larger budget lets waiters go */
 		return 0;
 	case ZC_OPT_AUTO_REPROBE:
 		if (!value || value == UINT64_MAX)

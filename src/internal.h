@@ -128,7 +128,10 @@ struct zc__job {
 	unsigned int notifs;   /* releases the kernel still owes */
 	bool cancel;
 	bool released_by_kernel; /* some send of it awaited a release */
+	uint64_t end;		 /* write: stream offset past its last byte
+				  * the kernel took (s->tx_taken then) */
 	int64_t deadline;	 /* CLOCK_MONOTONIC ms, 0 = none */
+	uint32_t timer;		 /* index + 1 in the engine's timer heap */
 	uint64_t bytes_zc, bytes_copied;
 	zc_job_cb cb;
 	void *user_data;
@@ -190,16 +193,25 @@ struct zc_sock {
 	bool tx_busy;		     /* a send is in flight */
 	unsigned int tx_solo;	     /* jobs that go out alone (txvec.c) */
 	bool rx_busy;		     /* a recv is in flight */
-	bool rx_eof;
 	bool dgram; /* SOCK_DGRAM: a job is one datagram, never split */
-	int tx_err; /* a write failed: the stream is broken from here */
-	int rx_err;
+	/*
+	 * The connection's fate, one for both directions (fate.c): open,
+	 * half-closed (rx_eof: the peer's FIN; fin: ours), or failed with
+	 * fate < 0. SO_ERROR is read-and-clear: whichever direction takes a
+	 * connection error records it here and both report it.
+	 */
+	int fate;
+	bool rx_eof, fin;
+	uint64_t tx_taken; /* stream bytes our sends handed the kernel */
+	uint64_t acked;	   /* of those, acknowledged as far as we know
+			    * (frozen at an abort) */
+	int tx_broken;	   /* a write failed after part of it went out:
+			    * the stream has a hole, later writes fail */
+	int rx_broken;	   /* a read failed: the stream ends for reads */
 	bool closing, shut, aborted, close_queued, teardown, detached;
-	bool no_shutdown;    /* ZC_OPT_SHUTDOWN_ON_CLOSE = 0 */
-	int abort_err;	     /* what jobs fail with after an abort */
-	bool conn_check_due; /* a job's last release came: check before its
-			      * callback, once per batch of releases */
-	unsigned int ops;    /* requests in flight (incl. cancels) */
+	bool no_shutdown;   /* ZC_OPT_SHUTDOWN_ON_CLOSE = 0 */
+	unsigned int ops;   /* requests in flight (incl. cancels) */
+	size_t budget_need; /* bytes its next send waits for (budget.c) */
 	struct zc__op *tx_op, *rx_op;
 	struct zc__knobs knobs;
 	struct zc__auto autozc;
@@ -235,11 +247,14 @@ struct zc_engine {
 	uint64_t auto_reprobe;
 	bool unsafe_early; /* test hook only: see zc__test_early_complete() */
 	bool in_callback;
-	bool fd_exported;      /* the caller polls zc_engine_fd() */
-	bool vec_fixed;	       /* a send of several pieces can use a registered
-				* buffer (io_uring SENDMSG_ZC, Linux 6.15) */
-	int64_t deadline_next; /* earliest job deadline, INT64_MAX = none */
+	bool fd_exported;   /* the caller polls zc_engine_fd() */
+	bool vec_fixed;	    /* a send of several pieces can use a registered
+			     * buffer (io_uring SENDMSG_ZC, Linux 6.15) */
+	bool budget_waking; /* zc__budget_wake() is running */
+	bool budget_rewake; /* the front of the line moved: wake again */
 	uint64_t max_jobs;
+	struct zc__job **timers; /* min-heap of write deadlines (timer.c) */
+	uint32_t ntimers, timers_cap;
 	struct zc__list socks;
 	struct zc__list budget_waiters;
 	struct zc__list done;	/* jobs whose callbacks are due */
@@ -328,7 +343,7 @@ extern const struct zc__backend zc__backend_copy;
 		(s)->e->stats.f += (uint64_t)(v); \
 	} while (0)
 
-/* sock.c: events from the backend. */
+/* complete.c: events from the backend. */
 void zc__op_result(struct zc__op *op, int res, bool notif_follows);
 void zc__op_release(struct zc__op *op, bool copied);
 
@@ -338,14 +353,25 @@ int zc__engine_check_new(struct zc_engine *e);
 struct zc__op *zc__op_get(struct zc_engine *e);
 void zc__op_put(struct zc_engine *e, struct zc__op *op);
 
+/* complete.c */
+int zc__run_callbacks(struct zc_engine *e);
+
 /* sock.c */
 void zc__sock_kick(struct zc_sock *s);
-int zc__run_callbacks(struct zc_engine *e);
 void zc__sock_free(struct zc_sock *s);
 void zc__sock_teardown(struct zc_sock *s);
 void zc__sock_abort_err(struct zc_sock *s, int err);
+
+/* budget.c: let waiters go while the next one fits (the budget grew). */
+void zc__budget_wake(struct zc_engine *e);
+
+/* timer.c */
 int64_t zc__now_ms(void);
-void zc__deadlines(struct zc_engine *e, int64_t now);
+/* The earliest deadline, INT64_MAX when none. */
+int64_t zc__timer_next(const struct zc_engine *e);
+/* Judge the deadlines due at now: call after reaping, never before. */
+void zc__timers_run(struct zc_engine *e, int64_t now);
+void zc__timers_fini(struct zc_engine *e);
 
 /*
  * Test hooks: built only into zcaio_internal, the static library the tests

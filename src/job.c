@@ -95,8 +95,13 @@ static int zc__write_queue(struct zc_sock *s, struct zc__piece *pieces,
 			   void *user_data, uint64_t *id)
 {
 	int tx = opts ? opts->tx_zcopy : ZC_TX_INHERIT;
+	struct zc__knobs knobs = zc__knobs_resolve(&s->e->knobs, &s->knobs, tx);
 	struct zc__job *job;
 
+	if (opts && opts->deadline_ms)
+		knobs.deadline_ms = opts->deadline_ms;
+	if (knobs.deadline_ms && zc__timer_reserve(s->e) < 0)
+		return -ENOMEM;
 	job = zc__job_new(s, ZC_OP_WRITE, buf, len, cb, user_data, id);
 	if (!job)
 		return -ENOMEM;
@@ -110,13 +115,10 @@ static int zc__write_queue(struct zc_sock *s, struct zc__piece *pieces,
 	for (unsigned int i = 0; i < n; i++)
 		if (job->pieces[i].pool)
 			job->pieces[i].pool->users++;
-	job->knobs = zc__knobs_resolve(&s->e->knobs, &s->knobs, tx);
-	if (opts && opts->deadline_ms)
-		job->knobs.deadline_ms = opts->deadline_ms;
-	if (job->knobs.deadline_ms) {
-		job->deadline = zc__now_ms() + (int64_t)job->knobs.deadline_ms;
-		if (job->deadline < s->e->deadline_next)
-			s->e->deadline_next = job->deadline;
+	job->knobs = knobs;
+	if (knobs.deadline_ms) {
+		job->deadline = zc__now_ms() + (int64_t)knobs.deadline_ms;
+		zc__timer_add(s->e, job);
 	}
 	zc__list_add_tail(&s->wq, &job->link);
 	if (!s->tx_cur)
@@ -240,7 +242,7 @@ int zc_cancel(struct zc_sock *s, uint64_t id)
 		if (s->tx_cur == job)
 			zc__tx_advance(s);
 		job->error = -ECANCELED;
-		zc__job_finish(job);
+		zc__job_complete(job);
 		zc__sock_kick(s);
 		return 0;
 	}

@@ -2,7 +2,9 @@
 /*
  * rx.c - the receive queue of a socket: reads complete in the order they
  * were queued with what has arrived, one recv in flight at a time; 0 means
- * end of stream (DESIGN.md 3.7).
+ * end of stream (DESIGN.md 3.7). A read that comes back empty on a
+ * connection whose fate is an error reports that error (complete.c), so
+ * a reset taken by the write side is never a clean end here.
  */
 #include <errno.h>
 
@@ -17,18 +19,25 @@ void zc__rx_kick(struct zc_sock *s)
 		struct zc__op *op;
 		int ret;
 
-		if (job->cancel || s->rx_eof || s->rx_err) {
+		/*
+		 * After a reset the kernel still hands out what arrived
+		 * before it: only our own abort or an ended stream stops the
+		 * reads here.
+		 */
+		if (job->cancel || s->rx_eof || s->rx_broken || s->aborted) {
 			if (job->cancel)
 				job->error = -ECANCELED;
-			else if (s->rx_err)
-				job->error = s->rx_err;
-			zc__job_finish(job);
+			else if (s->aborted)
+				job->error = s->fate;
+			else
+				job->error = s->rx_broken;
+			zc__job_complete(job);
 			continue;
 		}
 		op = zc__op_get(e);
 		if (!op) {
 			job->error = -ENOMEM;
-			zc__job_finish(job);
+			zc__job_complete(job);
 			continue;
 		}
 		op->job = job;
@@ -51,7 +60,7 @@ void zc__rx_kick(struct zc_sock *s)
 			job->inflight--;
 			zc__op_put(e, op);
 			job->error = ret;
-			zc__job_finish(job);
+			zc__job_complete(job);
 			continue;
 		}
 	}
@@ -77,13 +86,12 @@ void zc__recv_result(struct zc__op *op, int res)
 	} else {
 		if (res == -EAGAIN || res == -EINTR)
 			res = -ECANCELED;
-		if (s->aborted)
-			res = s->abort_err;
+		res = zc__fate_note(s, res);
 		job->error = res;
 		/* A stream ends; datagrams go on, and a bad buffer (EFAULT)
 		 * fails only its own job, as read(2) does. */
 		if (res != -ECANCELED && res != -EFAULT && !s->dgram)
-			s->rx_err = res;
+			s->rx_broken = res;
 	}
-	zc__job_finish(job);
+	zc__job_complete(job);
 }

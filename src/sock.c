@@ -100,7 +100,7 @@ static void zc__close_progress(struct zc_sock *s)
 	if (!s->shut) {
 		s->shut = true;
 		if (!s->aborted && !s->teardown && !s->no_shutdown)
-			shutdown(s->fd, SHUT_WR);
+			s->fin = shutdown(s->fd, SHUT_WR) == 0; /* FIN queued */
 		for (it = s->rq.next; it != &s->rq; it = it->next)
 			zc__job_of(it)->cancel = true;
 		if (s->rx_busy)
@@ -153,13 +153,14 @@ static void zc__reset(int fd)
 	shutdown(fd, SHUT_RDWR);
 }
 
-/* Reset the connection; every job not yet complete fails with err. */
+/*
+ * Reset the connection: the connection's fate becomes err (unless it had
+ * failed already), and every job not yet complete that the peer did not
+ * acknowledge fails with it.
+ */
 void zc__sock_abort_err(struct zc_sock *s, int err)
 {
-	s->aborted = true;
-	s->abort_err = err;
-	s->tx_err = err;
-	s->rx_err = err;
+	zc__fate_abort(s, err);
 	zc__reset(s->fd);
 	if (s->tx_busy)
 		zc__cancel_op(s, s->tx_op);

@@ -7,9 +7,9 @@
  * most seg_max bytes, a datagram as one send; a short send resubmits the
  * remainder. Small jobs queued together share a send: which bytes a send
  * carries, and how what the kernel took goes back to its jobs, is
- * txvec.c's. Whether a send may go now is budget.c's; what a send's
+ * txvec.c's. Whether a send may go now is budget.c's; what an error
  * result means for the connection is fate.c's; when the job is complete
- * is complete.c's.
+ * and with what result is complete.c's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -43,21 +43,28 @@ static void zc__op_mark(struct zc__op *op, int n)
 	}
 }
 
+/*
+ * Send what may go: the next segment of the job being sent, unless a send
+ * is in flight or the budget holds it back. Whatever stopped the loop,
+ * the writes that are done complete (a job released while the next one
+ * waits for the budget still gets its callback).
+ */
 void zc__tx_kick(struct zc_sock *s)
 {
 	struct zc_engine *e = s->e;
+	bool waiting = false;
 
 	while (!s->tx_busy && s->tx_cur) {
 		struct zc__job *job = s->tx_cur;
 		size_t seg = job->len - job->off, plain;
+		int err = s->fate ? s->fate : s->tx_broken;
 		struct zc__op *op;
 		bool zc;
 		int ret;
 
-		if (s->tx_err || job->cancel) {
+		if (err || job->cancel) {
 			if (!job->error)
-				job->error = job->cancel ? -ECANCELED
-							 : s->tx_err;
+				job->error = job->cancel ? -ECANCELED : err;
 			zc__tx_advance(s);
 			continue;
 		}
@@ -81,10 +88,11 @@ void zc__tx_kick(struct zc_sock *s)
 		op->sock = s;
 		op->kind = zc ? ZC__OP_SEND_ZC : ZC__OP_SEND;
 		plain = zc__tx_gather(s, op, seg, zc);
-		if (zc && plain && zc__over_budget(s, plain)) {
+		if (zc && plain && zc__budget_wait(s, plain)) {
 			zc__auto_unwant(&s->autozc); /* a probe not sent */
 			zc__op_put(e, op);
-			return;
+			waiting = true;
+			break;
 		}
 		if (zc && plain) {
 			op->pinned = plain;
@@ -114,7 +122,8 @@ void zc__tx_kick(struct zc_sock *s)
 		}
 		ZC__STAT_ADD(s, sends, 1);
 	}
-	zc__tx_complete_ready(s);
+	zc__budget_done(s, waiting);
+	zc__tx_settle(s);
 }
 
 /*
@@ -136,7 +145,7 @@ static void zc__tx_drop_unstarted(struct zc__job *first, unsigned int carried)
 		it = it->next;
 		if (j->state == ZC__JOB_QUEUED && j->cancel) {
 			j->error = -ECANCELED;
-			zc__job_finish(j);
+			zc__job_complete(j);
 		}
 	}
 }
@@ -178,11 +187,9 @@ void zc__send_result(struct zc__op *op, int res, bool notif_follows)
 			 * goes alone now, so the error is that job's. */
 			s->tx_solo = carried;
 		} else if (res != -EAGAIN && res != -EINTR) {
-			if (!res)
-				res = -EPIPE; /* a stream took nothing */
-			if (s->aborted)
-				res = s->abort_err;
-			zc__tx_fail(s, job, res);
+			/* 0: a stream took nothing. What the error means for
+			 * the connection (an abort's, for one) is fate.c's. */
+			zc__tx_fail(s, job, res ? res : -EPIPE);
 		}
 	}
 	zc__tx_drop_unstarted(op->job, carried);

@@ -158,11 +158,14 @@ bool zc__op_carries(const struct zc__op *op, const struct zc__job *job)
  * The kernel took @taken bytes of @op (0 on an error): move the cursors of
  * the jobs it carried on, in order; a job that took nothing and had not
  * started before is queued again, as if the send had never named it.
+ * Each job that took bytes ends, so far, at the socket's stream offset
+ * after them (job->end: what the peer must acknowledge, fate.c).
  * Returns the jobs that took bytes (what a release of @op gives back).
  */
 unsigned int zc__tx_took(struct zc__op *op, size_t taken, bool copied)
 {
 	struct zc__job *job = op->job;
+	struct zc_sock *s = op->sock;
 	unsigned int took = 0;
 
 	for (unsigned int k = 0; k < op->njobs; k++) {
@@ -174,6 +177,8 @@ unsigned int zc__tx_took(struct zc__op *op, size_t taken, bool copied)
 		job->inflight--;
 		if (n) {
 			zc__job_took(job, n);
+			s->tx_taken += n;
+			job->end = s->tx_taken;
 			if (copied)
 				job->bytes_copied += n;
 			took = k + 1;

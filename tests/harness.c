@@ -138,7 +138,8 @@ void h_watchdog(unsigned int sec)
  * differ in every byte, so a shifted or repeated run is caught at once. */
 static uint64_t h_word(uint64_t seed, uint64_t widx)
 {
-	uint64_t x = widx + seed * 0xD1B54A32D192ED03ull + 0x9E3779B97F4A7C15ull;
+	uint64_t x =
+		widx + seed * 0xD1B54A32D192ED03ull + 0x9E3779B97F4A7C15ull;
 
 	x ^= x >> 30;
 	x *= 0xBF58476D1CE4E5B9ull;
@@ -255,18 +256,17 @@ void h_tcp_pair(int *snd, int *rcv, int rcvbuf, int sndbuf)
 	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	/* Set on the listener so the accepted socket inherits it before the
 	 * handshake fixes the window scale. */
-	if (rcvbuf && setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-				 sizeof(rcvbuf)) < 0)
+	if (rcvbuf &&
+	    setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0)
 		h_fail("SO_RCVBUF: %s", strerror(errno));
-	if (bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    listen(l, 4) < 0 ||
+	if (bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 4) < 0 ||
 	    getsockname(l, (struct sockaddr *)&a, &alen) < 0)
 		h_fail("listen on 127.0.0.1: %s", strerror(errno));
 	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c < 0)
 		h_fail("socket: %s", strerror(errno));
-	if (sndbuf && setsockopt(c, SOL_SOCKET, SO_SNDBUF, &sndbuf,
-				 sizeof(sndbuf)) < 0)
+	if (sndbuf &&
+	    setsockopt(c, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) < 0)
 		h_fail("SO_SNDBUF: %s", strerror(errno));
 	if (connect(c, (struct sockaddr *)&a, sizeof(a)) < 0)
 		h_fail("connect: %s", strerror(errno));
@@ -351,7 +351,8 @@ static void *h_rx_main(void *arg)
 {
 	struct h_rx *rx = arg;
 	size_t chunk = rx->chunk ? rx->chunk : 256 * H_KIB;
-	double deadline = h_now_ms() + (rx->timeout_ms ? rx->timeout_ms : 30000);
+	double deadline =
+		h_now_ms() + (rx->timeout_ms ? rx->timeout_ms : 30000);
 	uint8_t *buf = malloc(chunk);
 
 	if (!buf)
@@ -432,7 +433,8 @@ void h_rx_join(struct h_rx *rx, int ms)
 		if (h_now_ms() > deadline)
 			h_fail("receiver still reading after %d ms "
 			       "(%llu bytes so far)",
-			       ms, (unsigned long long)atomic_load(&rx->progress));
+			       ms,
+			       (unsigned long long)atomic_load(&rx->progress));
 		h_sleep_ms(1);
 	}
 	pthread_join(rx->tid, NULL);
@@ -484,7 +486,8 @@ void h_job_cb(struct zc_sock *s, const struct zc_result *r, void *user_data)
 
 	if (++j->calls > 1) {
 		set->extra++;
-		h_info("job %d: callback number %d (id %llu, res %zd, error %d)",
+		h_info("job %d: callback number %d (id %llu, res %zd, error "
+		       "%d)",
 		       j->idx, j->calls, (unsigned long long)r->id, r->res,
 		       r->error);
 		return;
@@ -660,6 +663,44 @@ struct zc_engine *h_engine(const struct zc_engine_params *params)
 	return e;
 }
 
+struct zc_engine *h_engine_budget(uint64_t budget)
+{
+	struct zc_engine *e = h_engine(NULL);
+
+	h_engine_mode(e, "on");
+	if (strcmp(zc_engine_backend(e), "copy") == 0)
+		h_skip("the copy backend pins nothing");
+	H_OK(zc_engine_setopt(e, ZC_OPT_PIN_BUDGET, budget));
+	return e;
+}
+
+struct zc_sock *h_stalled_writer(struct zc_engine *e, struct h_rx *rx, int *fd,
+				 struct h_jobs *set, const void *buf,
+				 size_t len)
+{
+	struct zc_sock *s;
+	struct zc_stats st;
+
+	rx->hold = true;
+	h_tcp_pair(fd, &rx->fd, 4096, 0);
+	h_rx_start(rx);
+	H_OK(zc_sock_attach(e, *fd, &s));
+	h_jobs_init(set, 1);
+	H_OK(h_write(set, 0, s, buf, len, NULL));
+	h_run_for(e, 100);
+	H_OK(zc_engine_stats(e, &st));
+	H_CHECK(st.bytes_pinned >= len,
+		"stalled writer pins %llu bytes, "
+		"want %zu",
+		(unsigned long long)st.bytes_pinned, len);
+	return s;
+}
+
+bool h_job_called(void *arg)
+{
+	return ((struct h_job *)arg)->calls > 0;
+}
+
 void h_engine_mode(struct zc_engine *e, const char *mode)
 {
 	uint64_t tx;
@@ -688,8 +729,7 @@ void h_print_stats(const char *what, const struct zc_stats *st)
 	       (unsigned long long)st->jobs_failed,
 	       (unsigned long long)st->bytes_written,
 	       (unsigned long long)st->bytes_read,
-	       (unsigned long long)st->sends,
-	       (unsigned long long)st->sends_zc,
+	       (unsigned long long)st->sends, (unsigned long long)st->sends_zc,
 	       (unsigned long long)st->short_sends,
 	       (unsigned long long)st->bytes_zc,
 	       (unsigned long long)st->bytes_zc_copied,

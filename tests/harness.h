@@ -32,9 +32,9 @@
 /* ---- outcome ---------------------------------------------------------- */
 
 __attribute__((noreturn, format(printf, 1, 2))) void h_fail(const char *fmt,
-							     ...);
+							    ...);
 __attribute__((noreturn, format(printf, 1, 2))) void h_skip(const char *fmt,
-							     ...);
+							    ...);
 __attribute__((format(printf, 1, 2))) void h_info(const char *fmt, ...);
 
 /* Records a failure but lets the test go on checking the rest; h_done()
@@ -45,22 +45,22 @@ __attribute__((format(printf, 1, 2))) void h_fail_later(const char *fmt, ...);
 __attribute__((noreturn)) void h_done(const char *name);
 
 /* Fails the test with the condition's text and a formatted reason. */
-#define H_CHECK(cond, ...)                                                   \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			h_info("%s:%d: check failed: %s", __FILE__,         \
-			       __LINE__, #cond);                             \
-			h_fail(__VA_ARGS__);                                 \
-		}                                                            \
+#define H_CHECK(cond, ...)                                                    \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			h_info("%s:%d: check failed: %s", __FILE__, __LINE__, \
+			       #cond);                                        \
+			h_fail(__VA_ARGS__);                                  \
+		}                                                             \
 	} while (0)
 
 /* A library call that must return 0 (or a count >= 0). */
-#define H_OK(call)                                                           \
-	do {                                                                 \
-		long h_ret_ = (long)(call);                                  \
-		if (h_ret_ < 0)                                              \
-			h_fail("%s:%d: %s = %ld (%s)", __FILE__, __LINE__,  \
-			       #call, h_ret_, zc_strerror((int)h_ret_));     \
+#define H_OK(call)                                                         \
+	do {                                                               \
+		long h_ret_ = (long)(call);                                \
+		if (h_ret_ < 0)                                            \
+			h_fail("%s:%d: %s = %ld (%s)", __FILE__, __LINE__, \
+			       #call, h_ret_, zc_strerror((int)h_ret_));   \
 	} while (0)
 
 /* Ends the process with a failure if it is still running after @sec
@@ -119,10 +119,10 @@ struct h_rx {
 	bool quiet;	    /* do not print the first corruption */
 
 	/* results, valid after h_rx_join() */
-	uint64_t total;	  /* bytes received */
-	uint64_t bad_off; /* H_NO_BAD, or first wrong stream offset */
+	uint64_t total;	    /* bytes received */
+	uint64_t bad_off;   /* H_NO_BAD, or first wrong stream offset */
 	uint64_t bad_count; /* wrong bytes in all */
-	int err;	  /* 0 = end of stream, else the errno that ended it */
+	int err; /* 0 = end of stream, else the errno that ended it */
 
 	/* live */
 	atomic_ullong progress;
@@ -144,13 +144,13 @@ void h_rx_expect_intact(const struct h_rx *rx, uint64_t want, const char *what);
 struct h_jobs;
 
 struct h_job {
-	int idx;	   /* position in submission order */
-	const void *buf;   /* what was submitted */
+	int idx;	 /* position in submission order */
+	const void *buf; /* what was submitted */
 	size_t len;
-	uint64_t id;	   /* from zc_write() / zc_read() */
-	int calls;	   /* callbacks seen */
-	int seq;	   /* completion order (0-based), -1 before */
-	double done_ms;	   /* h_now_ms() at the callback */
+	uint64_t id;	    /* from zc_write() / zc_read() */
+	int calls;	    /* callbacks seen */
+	int seq;	    /* completion order (0-based), -1 before */
+	double done_ms;	    /* h_now_ms() at the callback */
 	struct zc_result r; /* copy of the result (r.buf/len kept) */
 	struct h_jobs *set;
 	/* optional hook, run inside the callback after bookkeeping */
@@ -160,8 +160,8 @@ struct h_job {
 
 struct h_jobs {
 	int n;
-	int done; /* callbacks seen in all */
-	int extra; /* callbacks beyond the first of a job */
+	int done;   /* callbacks seen in all */
+	int extra;  /* callbacks beyond the first of a job */
 	int bad_id; /* callbacks whose result did not match the job */
 	struct h_job *job;
 };
@@ -208,6 +208,21 @@ struct zc_engine *h_engine(const struct zc_engine_params *params);
  * take on the command line: "off", "on", "pool", "auto". Zero-copy modes
  * set the threshold to 1 byte so every send is a zero-copy request. */
 void h_engine_mode(struct zc_engine *e, const char *mode);
+
+/* An engine for tests of the pin budget: zero-copy on for every send, the
+ * budget set to @budget; skips on the copy backend, which pins nothing. */
+struct zc_engine *h_engine_budget(uint64_t budget);
+/*
+ * A socket whose peer holds still (@rx->hold set here, 4 KiB window) and
+ * one zero-copy write of @len bytes at @buf, job 0 of @set (inited here):
+ * its pages stay pinned until h_rx_release(@rx). Fails unless at least
+ * @len bytes are pinned. *@fd receives the sending descriptor.
+ */
+struct zc_sock *h_stalled_writer(struct zc_engine *e, struct h_rx *rx, int *fd,
+				 struct h_jobs *set, const void *buf,
+				 size_t len);
+/* Condition for h_run_until(): the struct h_job @arg was called back. */
+bool h_job_called(void *arg);
 
 void h_print_stats(const char *what, const struct zc_stats *st);
 /* Fails unless nothing is pinned beyond @pool_bytes and no release is
