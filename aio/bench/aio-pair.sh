@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # aio-pair.sh [BUILD] [SECONDS] [RUNS] - the aio-pair example (plain
 # <aio.h>, 64 KiB requests, 8 writes and 2 reads queued, loopback, nothing
-# checked: -n) with glibc's AIO and under libzcaio-aio-preload.so, in the
+# checked: -n) with glibc's AIO and under libzcaio-aio-preload.so (as is,
+# with ZCAIO_TX_ZCOPY=off and with ZCAIO_AIO_SQPOLL=1), in the
 # same run, interleaved, sender pinned to CPU 0 and receiver to CPU 1
 # (AIO_PAIR_CPUS; "none": not pinned). Prints each run and the medians: throughput, CPU seconds
 # per GiB (both processes, every thread) and the ratio to glibc; then one
@@ -39,10 +40,12 @@ while [ "$i" -lt "$runs" ]; do
 	run preload "$here/../tests/run-preload.sh" "$lib" "$pair"
 	run preload-copy env ZCAIO_TX_ZCOPY=off \
 		"$here/../tests/run-preload.sh" "$lib" "$pair"
+	run preload-sqpoll env ZCAIO_AIO_SQPOLL=1 \
+		"$here/../tests/run-preload.sh" "$lib" "$pair"
 	i=$((i + 1))
 done
 echo "medians of $runs x ${secs} s (sender CPU, receiver CPU: $cpus):"
-for l in glibc preload preload-copy; do
+for l in glibc preload preload-copy preload-sqpoll; do
 	g=$(awk -v l=$l '$1 == l { print $2 }' "$out" | sort -n |
 		awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
 	c=$(awk -v l=$l '$1 == l { print $4 }' "$out" | sort -n |
@@ -87,3 +90,4 @@ count() { # label, then the command
 echo "one 1 GiB run each under perf stat (per request, both processes):"
 count glibc "$pair"
 count preload env LD_PRELOAD="$lib" "$pair"
+count sqpoll env ZCAIO_AIO_SQPOLL=1 LD_PRELOAD="$lib" "$pair"
