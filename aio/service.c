@@ -721,7 +721,12 @@ static void zc__aio_req_start(struct zc__aio_req *r)
 			return;
 		}
 	}
-	if (!r->len) {
+	if (!r->len && r->op == LIO_WRITE &&
+	    send(f->fd, "", 0, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		/* An empty write reports the connection's state, as
+		 * write(2) does: EPIPE, ECONNRESET, ENOTCONN. */
+		zc__aio_finish(r, -1, errno);
+	} else if (!r->len) {
 		zc__aio_finish(r, 0, 0);
 	} else if (r->op == LIO_READ) {
 		ret = zc_read(f->s, r->buf, r->len, zc__aio_job_done, r, &r->id);
