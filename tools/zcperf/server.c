@@ -319,12 +319,17 @@ static void got_params(struct srv *s)
 	zp_rx_start(&t->rx, ZP_RX_STATE); /* nothing is due; EOF = gone */
 }
 
+static void ctl_event(struct srv *s);
+
 /* A sending stream failed while the test runs: the client stopped
  * reading (the write deadline passed: the library reset the connection
- * once the kernel gave our pages back), or it went away. */
+ * once the kernel gave our pages back), or it went away. What the client
+ * said first is heard first: a client stopped by Ctrl-C sends
+ * CLIENT_TERMINATE, then resets its streams. */
 static void check_streams(struct srv *s)
 {
 	struct zp_test *t = &s->t;
+	struct pollfd pf = { .fd = t->ctl, .events = POLLIN };
 	char m[160];
 
 	if (!s->active || t->phase != ZP_PH_RUNNING)
@@ -333,6 +338,11 @@ static void check_streams(struct srv *s)
 		struct zp_stream *st = t->st[i];
 
 		if (st->sender && st->error) {
+			if (poll(&pf, 1, 0) > 0) {
+				ctl_event(s);
+				if (!s->active || t->phase != ZP_PH_RUNNING)
+					return;
+			}
 			snprintf(m, sizeof(m), "data stream %d: %s%s", st->id,
 				 zc_strerror(st->error),
 				 st->error == -ETIMEDOUT ?

@@ -59,10 +59,22 @@ wait_exit() {
 	fail "process $1 still running $2 s after the signal"
 }
 listening() { wait_listen "$1" "$2" || fail "our server does not listen on $1"; }
+# wait_idle: until our server has ended its last test (its banner for
+# the next one is out); a signal or a client before that meets the test
+# still winding down
+wait_idle() {
+	for _ in $(seq 300); do
+		[ "$(grep -c 'Server listening' "$dir/server.txt")" -gt "$(tests_seen "$dir/server.txt")" ] && return 0
+		sleep 0.1
+	done
+	fail "the server did not end its test"
+}
 real_test() {
 	timeout 30 "$Z" -c 127.0.0.1 -p "$1" -t 1 -i 0 >"$dir/real.txt" 2>&1 ||
 		fail "a real test after '$2' failed"
 	echo "ok: served a test after $2"
+	[ "$1" = "$PORT" ] && kill -0 "$spid" 2>/dev/null && wait_idle
+	return 0
 }
 
 "$Z" -s -p "$PORT" -i 0.2 >"$dir/server.txt" 2>&1 &
@@ -106,6 +118,13 @@ kill -INT $c
 wait_exit $c 10
 grep -q 'receiver' "$dir/c.txt" || fail "-R: no summary after Ctrl-C"
 grep -q 'client has terminated' "$dir/c.txt" || fail "-R: no interrupt message"
+k=$((k + 1))
+for _ in $(seq 300); do
+	[ "$(grep -c 'client terminated' "$dir/server.txt")" -ge $k ] && break
+	sleep 0.1
+done
+[ "$(grep -c 'client terminated' "$dir/server.txt")" -ge $k ] ||
+	fail "-R: the server did not say the client terminated the test"
 echo "ok: client -R Ctrl-C prints the summary"
 real_test "$PORT" "a -R client's Ctrl-C"
 
@@ -125,7 +144,8 @@ kill -0 $spid 2>/dev/null || fail "the server exited on Ctrl-C during a test"
 echo "ok: server Ctrl-C ended the test ('$err'), server still up"
 real_test "$PORT" "the server's Ctrl-C"
 
-# 4. SIGINT on an idle server: it exits
+# 4. SIGINT on an idle server (real_test waited for it to end its test:
+# a SIGINT while it winds a test down ends that test and serves on)
 kill -INT $spid
 wait_exit $spid 10
 echo "ok: idle server exits on Ctrl-C (status $rc)"
