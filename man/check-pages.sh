@@ -47,6 +47,13 @@ render() {
 		if ! $fmt "$p" >"$tmp" 2>&1 || [ -s "$tmp" ]; then
 			echo "$p:"; cat "$tmp"; fail=1
 		fi
+		# A request glued to text ("torn down..TP") renders as words
+		# and swallows the entry it should start: no formatter warns.
+		if grep -nE '[^[:space:]\\]\.(TP|PP|IP|SH|SS|TH)([[:space:]]|$)' \
+			"$p" >"$tmp"; then
+			echo "$p: a request not at the start of a line:"
+			cat "$tmp"; fail=1
+		fi
 	done
 }
 
