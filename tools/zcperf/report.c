@@ -1118,6 +1118,7 @@ void zp_report_end(struct zp_test *t)
 			t->p.bidir ? "[Role]" : "",
 			t->p.udp && !t->o->no_control ?
 			"         Jitter    Lost/Total Datagrams" :
+			t->p.udp ? "         Total Datagrams" :
 			retr_col ? "         Retr" : "");
 	}
 	doc = cJSON_CreateObject();

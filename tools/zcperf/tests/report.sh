@@ -226,6 +226,26 @@ unmeasured-absent)
 			"numbers an iperf3 sender never sent are reported"
 	fi
 	;;
+no-control-columns)
+	# --no-control: the sender's datagram count has its column heading
+	command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
+	timeout 30 python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('127.0.0.1', $PORT))
+open('$dir/bound', 'w').close()
+time.sleep(30)" &
+	spid=$!
+	i=0
+	until [ -e "$dir/bound" ]; do
+		i=$((i + 1)); [ $i -gt 100 ] && fail "the sink did not bind"
+		sleep 0.1
+	done
+	timeout 30 "$Z" -c 127.0.0.1 -p "$PORT" -u --no-control -b 10M -t 1 \
+		>"$dir/c.out" 2>&1 || { cat "$dir/c.out"; fail "client failed"; }
+	n=$(grep -c 'Bitrate         Total Datagrams$' "$dir/c.out")
+	[ "$n" -eq 2 ] || { cat "$dir/c.out"; fail "$n of 2 headings with Total Datagrams"; }
+	;;
 interrupted-remote-absent)
 	# a client stopped by Ctrl-C never gets the server's results: the
 	# remote's CPU, service demand and zero-copy counts are absent, not 0
