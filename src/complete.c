@@ -35,10 +35,6 @@ void zc__job_complete(struct zc__job *job)
 		job->error = zc__write_verdict(s, job);
 	else if (!job->error && !job->off && !s->dgram && s->fate)
 		job->error = s->fate; /* end of stream on a failed connection */
-	if (job->error)
-		ZC__STAT_ADD(s, jobs_failed, 1);
-	else
-		ZC__STAT_ADD(s, jobs_done, 1);
 	zc__list_add_tail(&e->done, &job->link);
 }
 
@@ -124,6 +120,11 @@ static void zc__call_job(struct zc_engine *e, struct zc__job *job)
 	     i++)
 		if (job->pieces[i].pool)
 			job->pieces[i].pool->users--;
+	/* Counted as the callback runs (zc_stats: "callbacks run"). */
+	if (job->error)
+		ZC__STAT_ADD(job->sock, jobs_failed, 1);
+	else
+		ZC__STAT_ADD(job->sock, jobs_done, 1);
 	job->cb(job->sock, &r, job->user_data);
 	zc__job_put(e, job);
 }

@@ -56,6 +56,11 @@ int main(void)
 		"B went out (%llu bytes) with the budget full",
 		(unsigned long long)st.bytes_written);
 	H_OK(zc_cancel(y, yj.job[0].id));
+	/* Counters count callbacks run: B's has not run yet. */
+	H_OK(zc_sock_stats(y, &st));
+	H_CHECK(st.jobs_failed == 0 && st.jobs_done == 0,
+		"B counted (failed %llu) before its callback ran",
+		(unsigned long long)st.jobs_failed);
 	yj.n = 1;
 	H_CHECK(h_run_jobs(e, &yj, 2000) >= 0, "cancelled B did not complete");
 	H_CHECK(yj.job[0].r.error == -ECANCELED && yj.job[0].r.res <= 0,

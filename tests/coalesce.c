@@ -5,11 +5,13 @@
  * 400 write jobs of 1 to 6000 bytes are queued before the engine runs, so
  * the library may carry several in one send (issue 10). A 16 KiB receive
  * buffer and a reader taking 4 KiB at a time make sends come back short,
- * inside a job, on the epoll backends (on io_uring, MSG_WAITALL retries in
- * the kernel); with "seg", ZC_OPT_SEG_MAX of 8000 bytes cuts sends inside
+ * inside a job, on every backend; with "seg", ZC_OPT_SEG_MAX of 8000 bytes
+ * cuts sends inside
  * jobs on every backend. Must hold: every byte arrives in order, each job
  * completes once, in queue order, with its full length and no error, and
- * there were fewer sends than jobs (small jobs shared sends).
+ * there were fewer sends than jobs (small jobs shared sends), not
+ * counting the sends of remainders after a short send (a slow reader on a
+ * loaded machine makes many).
  *
  * MODE: off, on (zero-copy from plain memory), pool (from a registered
  * pool), mix (every third job in a pool, the others plain memory;
@@ -24,8 +26,8 @@
 #include <unistd.h>
 
 #define NJOBS 400
-#define SEED 41
-#define SEG 8000
+#define SEED  41
+#define SEG   8000
 
 static size_t job_len(int i)
 {
@@ -93,21 +95,22 @@ int main(int argc, char **argv)
 	h_print_stats("socket", &st);
 	h_info("%s%s: %d jobs, %llu bytes, %llu sends (%llu short) in %.0f ms",
 	       mode, seg ? " seg" : "", NJOBS, (unsigned long long)total,
-	       (unsigned long long)st.sends,
-	       (unsigned long long)st.short_sends, ms);
+	       (unsigned long long)st.sends, (unsigned long long)st.short_sends,
+	       ms);
 	H_CHECK(st.bytes_written == total, "bytes_written %llu, want %llu",
 		(unsigned long long)st.bytes_written,
 		(unsigned long long)total);
-	H_CHECK(st.sends < NJOBS,
-		"%llu sends for %d small jobs queued at once: none shared a "
-		"send",
-		(unsigned long long)st.sends, NJOBS);
+	H_CHECK(st.sends - st.short_sends < NJOBS,
+		"%llu sends (%llu after a short one) for %d small jobs "
+		"queued at once: none shared a send",
+		(unsigned long long)st.sends,
+		(unsigned long long)st.short_sends, NJOBS);
 	if (seg)
 		H_CHECK(st.sends >= total / SEG,
 			"%llu sends of %llu bytes: one was larger than SEG_MAX "
 			"%d",
-			(unsigned long long)st.sends,
-			(unsigned long long)total, SEG);
+			(unsigned long long)st.sends, (unsigned long long)total,
+			SEG);
 	H_CHECK(h_close(e, s, 10000) == 0, "close callback reported an error");
 	close(sfd);
 	h_rx_join(&rx, 20000);
