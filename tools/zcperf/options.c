@@ -422,6 +422,13 @@ bad: {
 		snprintf(err, errlen, "-R and --bidir exclude each other");
 		return -EINVAL;
 	}
+	if (o->cport && o->cport - 1 + (o->p.bidir ? 2 : 1) * o->p.parallel > 65535) {
+		snprintf(err, errlen, "--cport %d with %d data connections needs "
+			 "ports up to %d (at most 65535)", o->cport,
+			 (o->p.bidir ? 2 : 1) * o->p.parallel,
+			 o->cport - 1 + (o->p.bidir ? 2 : 1) * o->p.parallel);
+		return -EINVAL;
+	}
 	if (o->p.num && o->blocks) {
 		snprintf(err, errlen, "-n/--bytes and -k/--blockcount exclude each other");
 		return -EINVAL;

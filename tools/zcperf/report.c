@@ -1187,7 +1187,8 @@ void zp_report_end(struct zp_test *t)
 			fprintf(t->out, "zcperf: error - %s\n", t->fail);
 		if (rep.own && !t->is_server)
 			fprintf(t->out, "\nServer output:\n%s\n", rep.own);
-		if (!t->is_server)
+		/* as iperf3: only a test that completed is "Done" */
+		if (!t->is_server && !t->fail)
 			fprintf(t->out, "\niperf Done.\n");
 	}
 	fflush(t->out);

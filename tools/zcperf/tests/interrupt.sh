@@ -118,6 +118,7 @@ kill -INT $c
 wait_exit $c 10
 grep -q 'receiver' "$dir/c.txt" || fail "-R: no summary after Ctrl-C"
 grep -q 'client has terminated' "$dir/c.txt" || fail "-R: no interrupt message"
+grep -q 'iperf Done' "$dir/c.txt" && fail "-R: 'iperf Done.' after Ctrl-C (iperf3 says it only on success)"
 k=$((k + 1))
 for _ in $(seq 300); do
 	[ "$(grep -c 'client terminated' "$dir/server.txt")" -ge $k ] && break

@@ -92,6 +92,10 @@ server_done
 ports=$(jq -c '[.start.connected[].remote_port] | sort' "$dir/s.json")
 [ "$ports" = "[$cport,$((cport + 1))]" ] || fail "--cport $cport: the server saw $ports"
 echo "ok: --cport $cport -P 2: data from $ports"
+"$Z" -c 127.0.0.1 -p "$PORT" --cport 65535 -P 2 >"$dir/c.txt" 2>&1 &&
+	fail "--cport 65535 -P 2 ran (the second port would wrap)"
+grep -q 'needs ports up to 65536' "$dir/c.txt" || fail "--cport 65535 -P 2: $(cat "$dir/c.txt")"
+echo "ok: --cport 65535 -P 2 refused: $(cat "$dir/c.txt" | head -1)"
 
 # -k
 iperf3_server
