@@ -705,9 +705,10 @@ static bool stream_decode(const cJSON *obj, struct zp_sres *s,
 	if (!get_num(&g, "id", 1, 100000, true, &v))
 		goto bad;
 	s->id = (int)v;
-	if (!get_num(&g, "bytes", 0, 1.9e19, false, &v))
+	/* 2^53 bytes (8 PiB): more than 24 h at 100 Gbit/s, and exact */
+	if (!get_num(&g, "bytes", 0, 9007199254740992.0, false, &v))
 		goto bad;
-	s->bytes = v >= 1.8e19 ? 0 : (uint64_t)v;
+	s->bytes = (uint64_t)v;
 	if (!get_num(&g, "retransmits", -1, 1.9e19, false, &v))
 		goto bad;
 	s->retransmits = as_count(v);

@@ -1039,6 +1039,14 @@ static void j_zcperf(struct zp_test *t, cJSON *end, const struct zp_results *loc
 			if (total_rx)
 				fprintf(t->out, "Service demand: local %.3f us/KiB sent\n",
 					lcpu * 1e6 / (total_rx / 1024.0));
+		} else if (!t->p.rr && !t->have_remote) {
+			/* the peer's results never came: nothing of it is known */
+			fprintf(t->out, "CPU Utilization: local/%s %.1f%% (%.1f%%u/%.1f%%s), remote not known\n",
+				snd ? "sender" : "receiver", loc->cpu_total,
+				loc->cpu_user, loc->cpu_sys);
+			if (total_rx)
+				fprintf(t->out, "Service demand: local %.3f us/KiB, remote not known\n",
+					lcpu * 1e6 / (total_rx / 1024.0));
 		} else if (!t->p.rr) {
 			fprintf(t->out, "CPU Utilization: local/%s %.1f%% (%.1f%%u/%.1f%%s), remote/%s %.1f%% (%.1f%%u/%.1f%%s)\n",
 				snd ? "sender" : "receiver", loc->cpu_total,

@@ -68,6 +68,15 @@ int main(void)
 	CHECK(r.nstreams == 256 && r.s[114].id == 115 && r.s[255].retransmits == 4,
 	      "every record read");
 	free(s);
+	{
+		const char *huge = "{\"cpu_util_total\":1,\"cpu_util_user\":0,"
+			"\"cpu_util_system\":1,\"sender_has_retransmits\":1,"
+			"\"streams\":[{\"id\":1,\"bytes\":9223372036854775813,"
+			"\"retransmits\":0,\"jitter\":0,\"errors\":0,\"packets\":0}]}";
+
+		CHECK(zp_results_decode(&r, huge, strlen(huge), &err) < 0,
+		      "bytes past 2^53 refused");
+	}
 	s = results(2 * ZP_MAX_STREAMS + 1);
 	CHECK(zp_results_decode(&r, s, strlen(s), &err) < 0, "257 streams refused");
 	free(s);

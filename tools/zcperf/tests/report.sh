@@ -265,6 +265,20 @@ interrupted-remote-absent)
 	jqc '.end.cpu_utilization_percent | has("remote_total") | not' \
 		"the remote's CPU reported"
 	jqc '.end.sum_sent.bytes > 0'
+	# the text says so too: no remote CPU or service demand of 0
+	server "$Z" -i 0.2
+	timeout 60 "$Z" -c 127.0.0.1 -p "$PORT" -t 30 >"$dir/c.out" 2>&1 &
+	cpid=$!
+	i=0
+	until grep -q "sec" "$dir/c.out"; do
+		i=$((i + 1)); [ $i -gt 300 ] && fail "the test did not start"
+		sleep 0.1
+	done
+	kill -INT $cpid
+	wait $cpid
+	grep -q "remote not known" "$dir/c.out" || { cat "$dir/c.out"; fail "text: remote numbers printed"; }
+	grep -qE "remote/(sender|receiver) 0\.0%|remote 0\.000 us" "$dir/c.out" &&
+		fail "text: the remote's unmeasured CPU printed as 0"
 	;;
 udp-streams-start)
 	# every UDP stream of a --bidir -P 2 test is greeted (the server's
