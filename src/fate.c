@@ -106,6 +106,24 @@ void zc__fate_abort(struct zc_sock *s, int err)
 }
 
 /*
+ * Whether a write of s is past its deadline: then the kernel's own abort
+ * (TCP_USER_TIMEOUT is set to the deadline) is what closed it, whoever
+ * took its -ETIMEDOUT from SO_ERROR first.
+ */
+static bool zc__overdue(struct zc_sock *s)
+{
+	int64_t now = zc__now_ms();
+
+	for (struct zc__list *it = s->wq.next; it != &s->wq; it = it->next) {
+		int64_t d = zc__job_of(it)->deadline;
+
+		if (d && d <= now)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Pages came back before the peer acknowledged them: the kernel copied
  * (it keeps its own copy and goes on), or the connection died and the
  * kernel dropped its queues. Only a dead connection is closed: ask, and
@@ -124,7 +142,7 @@ static void zc__fate_look(struct zc_sock *s)
 		return;
 	len = sizeof(err);
 	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || !err)
-		err = ECONNRESET;
+		err = zc__overdue(s) ? ETIMEDOUT : ECONNRESET;
 	s->fate = -err;
 }
 
