@@ -11,6 +11,8 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -176,6 +178,27 @@ static int exchange_results(struct zp_test *t)
 	return 0;
 }
 
+/* -n/-k: an iperf3 server stops reading when it hears TEST_END, so the
+ * bytes must be with it first: until the peer acknowledged every byte of
+ * each TCP stream (SIOCOUTQ 0), at most @max_s (BZ9: short -n tests
+ * against iperf3 reported 0 bytes received). */
+static void wait_acked(struct zp_test *t, double max_s)
+{
+	double until = zp_now() + max_s;
+
+	while (zp_now() < until && !zp_sig) {
+		int left = 0, n;
+
+		for (int i = 0; i < t->nst; i++)
+			if (t->st[i]->sender && !t->st[i]->udp &&
+			    ioctl(t->st[i]->fd, SIOCOUTQ, &n) == 0)
+				left += n;
+		if (!left)
+			return;
+		zp_test_turn(t, -1, 1);
+	}
+}
+
 /*
  * The time is up (or -n bytes queued). A test of -t seconds ends now: the
  * clock stops, the server hears TEST_END at once (an iperf3 server sends
@@ -189,8 +212,10 @@ static int end_test(struct zp_test *t)
 	int ret;
 
 	t->phase = ZP_PH_ENDING;
-	if (t->p.num)
+	if (t->p.num) {
 		zp_test_drain_senders(t, 5, DRAIN_STALL);
+		wait_acked(t, 2);
+	}
 	zp_test_stop_clock(t);
 	ret = zp_send_state(t->ctl, ZP_TEST_END);
 	if (ret < 0)

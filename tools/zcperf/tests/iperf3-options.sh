@@ -107,6 +107,17 @@ got=$(jq '.end.sum_received.bytes' "$dir/s.json")
 [ "$got" -gt 0 ] && [ "$got" -le "$sent" ] || fail "-k: the server got $got of $sent"
 echo "ok: -k 100 -l 64K: sent $sent bytes, the iperf3 server read $got before TEST_END"
 
+# a short -k test: the iperf3 server, which stops reading at TEST_END,
+# must have every byte first (it counted 0 of 7000 in 4 runs of 6)
+for i in 1 2 3; do
+	iperf3_server
+	"$Z" -c 127.0.0.1 -p "$PORT" -i 0 -k 7 -P 3 -l 1000 -J >"$dir/c.json" 2>&1 || fail "-k 7 -P 3"
+	server_done
+	got=$(jq '.end.sum_received.bytes' "$dir/s.json")
+	[ "$got" = 7000 ] || fail "-k 7 -P 3 -l 1000: the iperf3 server read $got of 7000 bytes"
+done
+echo "ok: -k 7 -P 3 -l 1000: the iperf3 server read all 7000 bytes, 3 runs of 3"
+
 # -A
 cpu=$(($(nproc) - 1))
 iperf3_server
