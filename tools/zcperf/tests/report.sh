@@ -280,6 +280,13 @@ interrupted-remote-absent)
 	grep -qE "remote/(sender|receiver) 0\.0%|remote 0\.000 us" "$dir/c.out" &&
 		fail "text: the remote's unmeasured CPU printed as 0"
 	;;
+short-test-interval)
+	# a test shorter than a tenth of -i still has its interval (BZ2)
+	server "$Z"
+	client "$Z" -n 300K -J
+	jqc '(.intervals | length) >= 1 and .intervals[0].sum.bytes > 0' \
+		"no interval for a short test"
+	;;
 udp-streams-start)
 	# every UDP stream of a --bidir -P 2 test is greeted (the server's
 	# next listener must exist before it answers a hello), run after run
